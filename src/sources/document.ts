@@ -1,0 +1,77 @@
+import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { Codes, type Diagnostic, type Location } from '../lib/errors';
+
+/** A field path as a list of keys and indexes: `['spec', 'http', 0, 'retries']`. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** Renders a field path Kubernetes-style: `spec.http[0].retries`. */
+export function formatPath(path: FieldPath): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+/**
+ * One YAML (or JSON) document of a source file, as plain data plus a way back to the line
+ * and column of any field, so errors can point at what the user wrote.
+ */
+export class SourceDocument {
+  constructor(
+    readonly file: string,
+    readonly index: number,
+    readonly value: unknown,
+    private readonly doc: Document.Parsed | undefined,
+    private readonly lines: LineCounter | undefined,
+  ) {}
+
+  /** A document built in memory (tests, the admin API): no positions. */
+  static fromValue(value: unknown, file = '<memory>', index = 0): SourceDocument {
+    return new SourceDocument(file, index, value, undefined, undefined);
+  }
+
+  /** Location of the node at `path`, falling back to the nearest ancestor that exists. */
+  locate(path: FieldPath): Location {
+    const loc: Location = { file: this.file, document: this.index, path: formatPath(path) };
+    if (!this.doc || !this.lines) return loc;
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      if (isNode(node) && node.range) {
+        const pos = this.lines.linePos(node.range[0]);
+        loc.line = pos.line;
+        loc.column = pos.col;
+        break;
+      }
+    }
+    return loc;
+  }
+}
+
+/** Splits a file into documents. Syntax errors become diagnostics; empty documents are skipped. */
+export function parseDocuments(file: string, text: string): { documents: SourceDocument[]; diagnostics: Diagnostic[] } {
+  const lines = new LineCounter();
+  const documents: SourceDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const docs = Array.isArray(parsed) ? parsed : [];
+  docs.forEach((doc, index) => {
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const pos = lines.linePos(err.pos[0]);
+        diagnostics.push({
+          severity: 'Error',
+          code: Codes.YamlSyntax,
+          message: `invalid YAML: ${err.message.split('\n')[0]}`,
+          location: { file, document: index, line: pos.line, column: pos.col },
+        });
+      }
+      return;
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    if (value === null || value === undefined) return;
+    documents.push(new SourceDocument(file, index, value, doc, lines));
+  });
+  return { documents, diagnostics };
+}
