@@ -1,0 +1,59 @@
+import type { JsonObject } from '../../lib/protos/protoJson';
+import type { Mesh, Service } from '../../ir/model';
+import type { XdsResources } from '../resources';
+import { clusterForServicePort, passthroughCluster } from './cluster';
+import { loadAssignmentForServicePort } from './endpoint';
+import { egressListener } from './listener';
+import { catchAllVirtualHost, envoyVirtualHost, type OutboundTrafficPolicy } from './route';
+
+export type { OutboundTrafficPolicy } from './route';
+
+export interface TranslateOptions {
+  egress: { address: string; port: number };
+  outboundTrafficPolicy: OutboundTrafficPolicy;
+}
+
+export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
+  egress: { address: '127.0.0.1', port: 15001 },
+  outboundTrafficPolicy: 'ALLOW_ANY',
+};
+
+/** IR → the Envoy resources a sidecar gets. Pure and deterministic: same mesh, same JSON. */
+export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TRANSLATE_OPTIONS): XdsResources {
+  const routeConfigName = String(options.egress.port);
+  const clusters: JsonObject[] = [];
+  const endpoints: JsonObject[] = [];
+  const seenClusters = new Set<string>();
+  for (const service of mesh.services) {
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      const cluster = clusterForServicePort(service, port);
+      const name = String(cluster.name);
+      // Two ServiceEntries declaring the same host and port: the first (sorted) wins.
+      if (seenClusters.has(name)) continue;
+      seenClusters.add(name);
+      clusters.push(cluster);
+      if (service.resolution === 'STATIC') endpoints.push(loadAssignmentForServicePort(service, port));
+    }
+  }
+  if (options.outboundTrafficPolicy === 'ALLOW_ANY') clusters.push(passthroughCluster());
+
+  const servicesByHost = new Map<string, Service>();
+  for (const s of mesh.services) if (!servicesByHost.has(s.host)) servicesByHost.set(s.host, s);
+  const taken = new Set<string>();
+  const virtualHosts: JsonObject[] = [];
+  for (const vh of mesh.virtualHosts) {
+    const out = envoyVirtualHost(vh, servicesByHost.get(vh.host), taken);
+    if (out) virtualHosts.push(out);
+  }
+  virtualHosts.push(catchAllVirtualHost(options.outboundTrafficPolicy));
+
+  const routes: JsonObject[] = [{
+    name: routeConfigName,
+    virtualHosts,
+    // Routes may name clusters that do not exist (yet); Envoy answers 503 for those instead of NACKing.
+    validateClusters: false,
+  }];
+  const listeners = [egressListener({ address: options.egress.address, port: options.egress.port, routeConfigName })];
+  return { listeners, routes, clusters, endpoints };
+}
