@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startEnvoy, renderBootstrap, type EnvoyProcess } from './envoy';
+import { spawnProcess, freePort, waitForHttp, type ManagedProcess } from './processes';
+import { get } from './http';
+import { startUpstream, type Upstream } from '../../src/upstream';
+import { repoPath } from './paths';
+
+/**
+ * A whole mesh on 127.0.0.1 as a user runs it: a flaky upstream, `ricochet serve --sources DIR`
+ * and a stock Envoy started from envoy/bootstrap.yaml (with this run's ports).
+ */
+export interface MeshHarness {
+  upstream: Upstream;
+  ricochet: ManagedProcess;
+  envoy: EnvoyProcess;
+  ports: { xds: number; admin: number; egress: number; envoyAdmin: number };
+  sourcesDir: string;
+  /** Writes (or replaces) a source file in the watched folder. */
+  writeSource(name: string, text: string): void;
+  /** JSON from the control plane's admin API. */
+  adminJson<T>(pathAndQuery: string): Promise<T>;
+  /** Log messages of the control plane since `from` (an offset into its output). */
+  logMessages(from?: number): string[];
+  close(): Promise<void>;
+}
+
+export interface MeshHarnessOptions {
+  /** Source files to start with, by file name; `{{UPSTREAM_PORT}}` is replaced. */
+  sources: Record<string, string>;
+  seed?: number;
+}
+
+export async function startMesh(opts: MeshHarnessOptions): Promise<MeshHarness> {
+  const upstream = await startUpstream({ seed: opts.seed ?? 1 });
+  const ports = { xds: await freePort(), admin: await freePort(), egress: await freePort(), envoyAdmin: await freePort() };
+  const sourcesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ricochet-sources-'));
+  const writeSource = (name: string, text: string): void => {
+    fs.writeFileSync(path.join(sourcesDir, name), text.replace(/\{\{UPSTREAM_PORT\}\}/g, String(upstream.port)));
+  };
+  for (const [name, text] of Object.entries(opts.sources)) writeSource(name, text);
+  const ricochet = spawnProcess('node', [repoPath('bin', 'ricochet.js'), 'serve', '--sources', sourcesDir,
+    '--xds-address', `127.0.0.1:${ports.xds}`, '--admin-address', `127.0.0.1:${ports.admin}`,
+    '--egress-address', `127.0.0.1:${ports.egress}`], { name: 'ricochet serve' });
+  await waitForHttp(`http://127.0.0.1:${ports.admin}/readyz`, { timeoutMs: 15_000, process: ricochet });
+  const bootstrap = fs.readFileSync(repoPath('envoy', 'bootstrap.yaml'), 'utf8')
+    .replace('port_value: 18000', `port_value: ${ports.xds}`)
+    .replace('port_value: 9901', `port_value: ${ports.envoyAdmin}`);
+  const envoy = await startEnvoy({ config: renderBootstrap({ yaml: bootstrap }, {}), adminPort: ports.envoyAdmin });
+  return {
+    upstream, ricochet, envoy, ports, sourcesDir, writeSource,
+    adminJson: async <T>(p: string) => JSON.parse((await get(`http://127.0.0.1:${ports.admin}${p}`)).body) as T,
+    logMessages: (from = 0) => ricochet.output().slice(from).split('\n').filter((l) => l.startsWith('{'))
+      .map((l) => (JSON.parse(l) as { msg?: string }).msg ?? ''),
+    close: async () => {
+      await envoy.stop();
+      await ricochet.kill();
+      await upstream.close();
+      fs.rmSync(sourcesDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Envoy's own /config_dump prints proto field names (snake_case); ours prints proto3 JSON names. */
+export function camelizeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(camelizeKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.startsWith('@') ? k : k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), camelizeKeys(x)]));
+  }
+  return v;
+}
+
+interface DumpRoute { name?: string; match?: unknown; route?: { retryPolicy?: { retryOn?: string } } }
+interface DumpVirtualHost { name: string; routes: DumpRoute[] }
+
+/** The routes of a virtual host, read from a config dump (Envoy's or ours); undefined if absent. */
+export function routesOf(dump: unknown, virtualHost: string): DumpRoute[] | undefined {
+  const configs = (camelizeKeys(dump) as { configs: Array<Record<string, unknown>> }).configs;
+  const routes = configs.find((c) => String(c['@type']).endsWith('.RoutesConfigDump')) as
+    { dynamicRouteConfigs?: Array<{ routeConfig: { virtualHosts: DumpVirtualHost[] } }> } | undefined;
+  for (const rc of routes?.dynamicRouteConfigs ?? []) {
+    const vh = rc.routeConfig.virtualHosts.find((v) => v.name === virtualHost);
+    if (vh) return vh.routes;
+  }
+  return undefined;
+}
+
+/** The retry policy of a virtual host's first route: undefined if the host is absent, null if no policy. */
+export function firstRouteRetryPolicy(dump: unknown, virtualHost: string): { retryOn?: string } | null | undefined {
+  const routes = routesOf(dump, virtualHost);
+  if (!routes) return undefined;
+  return routes[0]?.route?.retryPolicy ?? null;
+}
