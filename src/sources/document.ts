@@ -1,4 +1,4 @@
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, type Document } from 'yaml';
 import { Codes, type Diagnostic, type Location } from '../lib/errors';
 
 /** A field path as a list of keys and indexes: `['spec', 'http', 0, 'retries']`. */
@@ -32,12 +32,28 @@ export class SourceDocument {
     return new SourceDocument(file, index, value, undefined, undefined);
   }
 
+  /**
+   * A scalar value itself (its exact column); for a map entry holding a collection, its key (so
+   * `retries:` points at the `retries` line, not at the first line of its block value).
+   */
+  private keyOrNode(path: FieldPath): unknown {
+    const last = path[path.length - 1];
+    if (typeof last === 'string' && this.doc) {
+      const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === last);
+        if (pair && !isScalar(pair.value) && isNode(pair.key)) return pair.key;
+      }
+    }
+    return this.doc?.getIn(path, true);
+  }
+
   /** Location of the node at `path`, falling back to the nearest ancestor that exists. */
   locate(path: FieldPath): Location {
     const loc: Location = { file: this.file, document: this.index, path: formatPath(path) };
     if (!this.doc || !this.lines) return loc;
     for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      const node = n === 0 ? this.doc.contents : this.keyOrNode(path.slice(0, n));
       if (isNode(node) && node.range) {
         const pos = this.lines.linePos(node.range[0]);
         loc.line = pos.line;

@@ -1,6 +1,6 @@
 /** Shared helpers used by the Istio reader: exact Go durations, DNS names, host matching. */
 import * as assert from 'node:assert/strict';
-import { parseGoDurationNanos } from '../../src/sources/goDuration';
+import { parseGoDurationNanos } from '../../src/lib/duration';
 import { fqdnError, isCidr, labelKeyError, wildcardDomainError } from '../../src/sources/names';
 import { hostCovers, resolveHost } from '../../src/sources/istio/hosts';
 

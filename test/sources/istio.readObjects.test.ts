@@ -37,7 +37,7 @@ describe('istio readObjects (headers and registry)', () => {
     assert.deepEqual(diagnostics.map((d) => [d.severity, d.code, d.location?.path, d.location?.line, d.location?.document]), [
       ['Error', Codes.MissingField, 'apiVersion', 1, 0],
       ['Error', Codes.MissingField, 'kind', 5, 1],
-      ['Error', Codes.MissingField, 'metadata.name', 12, 2],
+      ['Error', Codes.MissingField, 'metadata.name', 11, 2],
     ]);
   });
 

@@ -5,7 +5,7 @@
  */
 import type { FieldPath } from '../document';
 import type { FieldReader } from '../fields';
-import { parseGoDurationNanos } from '../goDuration';
+import { parseGoDurationNanos } from '../../lib/duration';
 import { wildcardDomainError } from '../names';
 
 export const ISTIO_GROUP = 'networking.istio.io';
