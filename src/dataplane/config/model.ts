@@ -1,0 +1,207 @@
+import type { JsonObject } from '../../lib/protos/protoJson';
+
+/**
+ * The data plane's typed view of Envoy config. Built from canonical proto3 JSON (a bootstrap file
+ * after normalisation, or xDS resources decoded from Any bytes), never from Ricochet's IR, so the
+ * same config drives Envoy and this proxy. Durations are milliseconds; absent optional fields mean
+ * "Envoy's default", which the config layer fills in where Envoy has one (documented per field).
+ */
+
+export interface DpHeaderMatcher {
+  name: string;
+  exact?: string;
+  prefix?: string;
+  suffix?: string;
+  contains?: string;
+  safeRegex?: string;
+  present?: boolean;
+  range?: { start: number; end: number };
+  invert: boolean;
+  ignoreCase: boolean;
+}
+
+export interface DpRateLimitedBackOff {
+  resetHeaders: Array<{ name: string; format: 'SECONDS' | 'UNIX_TIMESTAMP' }>;
+  maxIntervalMs: number;
+}
+
+export interface DpRetryPolicy {
+  /** Raw `retry_on` string; parsed by the retry engine exactly as Envoy parses it. */
+  retryOn: string;
+  /** Default 1 when the policy omits it (envoy-retry.md §2.1). */
+  numRetries: number;
+  perTryTimeoutMs?: number;
+  perTryIdleTimeoutMs?: number;
+  retriableStatusCodes: number[];
+  retriableHeaders: DpHeaderMatcher[];
+  retriableRequestHeaders: DpHeaderMatcher[];
+  /** Default base 25 ms, max 10× base (envoy-retry.md §3.1). */
+  backOff: { baseIntervalMs: number; maxIntervalMs: number };
+  rateLimitedBackOff?: DpRateLimitedBackOff;
+  /** Names of retry host predicates, e.g. `envoy.retry_host_predicates.previous_hosts`. */
+  hostPredicates: string[];
+  /** Default 1. */
+  hostSelectionRetryMaxAttempts: number;
+  /** `envoy.retry_priorities.previous_priorities` update frequency, if configured. */
+  previousPrioritiesUpdateFrequency?: number;
+}
+
+export interface DpRouteMatch {
+  prefix?: string;
+  path?: string;
+  safeRegex?: string;
+  pathSeparatedPrefix?: string;
+  caseSensitive: boolean;
+  headers: DpHeaderMatcher[];
+  queryParameters: Array<{ name: string; exact?: string; prefix?: string; safeRegex?: string; present?: boolean }>;
+}
+
+export interface DpFaultConfig {
+  delay?: { fixedDelayMs: number; percent: number };
+  abort?: { httpStatus?: number; grpcStatus?: number; percent: number };
+}
+
+export interface DpWeightedCluster {
+  name: string;
+  weight: number;
+}
+
+export interface DpRouteAction {
+  kind: 'route';
+  cluster?: string;
+  weightedClusters?: DpWeightedCluster[];
+  /** Route (global) timeout; default 15000; 0 disables (envoy-retry.md §2.3). */
+  timeoutMs: number;
+  idleTimeoutMs?: number;
+  /** Route policy if set, else the virtual host's (replaces, never merges: §1.1). */
+  retryPolicy?: DpRetryPolicy;
+  maxStreamDurationMs?: number;
+  prefixRewrite?: string;
+  hostRewriteLiteral?: string;
+  autoHostRewrite?: boolean;
+}
+
+export interface DpDirectResponse {
+  kind: 'direct';
+  status: number;
+  body?: string;
+}
+
+export interface DpRoute {
+  name?: string;
+  match: DpRouteMatch;
+  action: DpRouteAction | DpDirectResponse;
+  fault?: DpFaultConfig;
+}
+
+export interface DpVirtualHost {
+  name: string;
+  domains: string[];
+  routes: DpRoute[];
+  includeRequestAttemptCount: boolean;
+  includeAttemptCountInResponse: boolean;
+  includeIsTimeoutRetryHeader: boolean;
+}
+
+export interface DpRouteConfig {
+  name: string;
+  virtualHosts: DpVirtualHost[];
+  /** Proto3 JSON as received, for /config_dump. */
+  raw: JsonObject;
+}
+
+export type DpHttpFilter =
+  | { name: string; kind: 'router' }
+  | { name: string; kind: 'fault'; config: DpFaultConfig }
+  | { name: string; kind: 'dynamic_forward_proxy' };
+
+export interface DpAccessLog {
+  /** Envoy command-operator format string, e.g. `%RESPONSE_CODE% %RESPONSE_FLAGS%\n`. */
+  format?: string;
+  path: 'stdout' | 'stderr' | string;
+}
+
+export interface DpHttpConnectionManager {
+  statPrefix: string;
+  /** Inline route configuration, or the RDS name to wait for. */
+  routeConfig?: DpRouteConfig;
+  rdsName?: string;
+  httpFilters: DpHttpFilter[];
+  allowAbsoluteUrl: boolean;
+  useRemoteAddress: boolean;
+  /** CIDRs of `internal_address_config`; decides which requests may carry x-envoy-* retry headers. */
+  internalCidrs: Array<{ address: string; prefixLen: number }>;
+  accessLogs: DpAccessLog[];
+  /** Default 1 MiB: the retry buffer limit for request bodies (envoy-retry.md §5.1). */
+  bufferLimitBytes: number;
+}
+
+export interface DpTcpProxy {
+  statPrefix: string;
+  cluster: string;
+  /** Default 1 (envoy-retry.md §7.1). */
+  maxConnectAttempts: number;
+  idleTimeoutMs?: number;
+}
+
+export interface DpListener {
+  name: string;
+  address: string;
+  port: number;
+  filter: { kind: 'http'; hcm: DpHttpConnectionManager } | { kind: 'tcp'; tcp: DpTcpProxy };
+  raw: JsonObject;
+}
+
+export interface DpEndpoint {
+  address: string;
+  port: number;
+  weight: number;
+}
+
+export interface DpRetryBudget {
+  budgetPercent: number;
+  minRetryConcurrency: number;
+}
+
+/** Default-priority thresholds; Envoy defaults 1024 / 1024 / 1024 / 3 (envoy-retry.md §4.1). */
+export interface DpCircuitBreakers {
+  maxConnections: number;
+  maxPendingRequests: number;
+  maxRequests: number;
+  maxRetries: number;
+  retryBudget?: DpRetryBudget;
+}
+
+export type DpClusterType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'DYNAMIC_FORWARD_PROXY';
+
+export interface DpCluster {
+  name: string;
+  type: DpClusterType;
+  /** Default 5000 (envoy-retry.md §1.2). */
+  connectTimeoutMs: number;
+  lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+  circuitBreakers: DpCircuitBreakers;
+  http2: boolean;
+  /** For EDS clusters: the ClusterLoadAssignment name to subscribe to. */
+  edsServiceName?: string;
+  /** From `load_assignment` (STATIC, DNS types); for EDS, filled from the ClusterLoadAssignment. */
+  endpoints: DpEndpoint[];
+  perConnectionBufferLimitBytes: number;
+  raw: JsonObject;
+}
+
+/** A field the data plane does not implement, found at `path` in the config. */
+export interface DpUnsupportedField {
+  path: string;
+  /** `ignored`: behaviour is unaffected or close enough; `rejected`: ignoring it would change behaviour. */
+  effect: 'ignored' | 'rejected';
+  reason: string;
+}
+
+/** Everything the proxy runtime serves, at one moment. Immutable once built. */
+export interface DpSnapshot {
+  listeners: DpListener[];
+  /** RDS route configurations by name (inline ones live on their listener). */
+  routeConfigs: ReadonlyMap<string, DpRouteConfig>;
+  clusters: ReadonlyMap<string, DpCluster>;
+}
