@@ -22,7 +22,8 @@ spec:
   endpoints: [{address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}}]
 `;
 
-const VS_RETRY_5XX = `
+/** The VirtualService for flaky.test, with the given `retries` flow map or none. */
+const virtualService = (retries?: string): string => `
 apiVersion: networking.istio.io/v1alpha3
 kind: VirtualService
 metadata: {name: flaky, namespace: default}
@@ -30,30 +31,12 @@ spec:
   hosts: [flaky.test]
   http:
   - route: [{destination: {host: flaky.test}}]
-    retries: {attempts: 4, retryOn: 5xx}
-`;
+${retries ? `    retries: ${retries}\n` : ''}`;
 
+const VS_RETRY_5XX = virtualService('{attempts: 4, retryOn: 5xx}');
 // No retries block: Istio's default policy, which (≥1.24) does not retry 503 (sources-istio.md §1.2).
-const VS_NO_RETRIES = `
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-`;
-
-const VS_INVALID = `
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-    retries: {attempts: 4, retryOn: 5xx, perTryTimeout: 2x}
-`;
+const VS_NO_RETRIES = virtualService();
+const VS_INVALID = virtualService('{attempts: 4, retryOn: 5xx, perTryTimeout: 2x}');
 
 function successRate(r: LoadResult): number {
   return (r.codes.get(200) ?? 0) / r.n;
