@@ -1,0 +1,88 @@
+/**
+ * An HTTP connection manager compiled for the runtime: everything a request needs, resolved once
+ * per snapshot (route table with clusters, stats, access loggers, internal address ranges, host
+ * port stripping). Requests capture the HcmConfig they started with, so a snapshot change never
+ * affects one in flight.
+ */
+import type { Logger } from 'pino';
+import type { AccessLogger, AccessLogSinks } from '../accessLog/sink';
+import type { DpFaultConfig, DpHttpConnectionManager, DpListener, DpRouteConfig } from '../config/model';
+import type { StatsStore } from '../stats/store';
+import type { Cluster } from '../upstream/cluster';
+import { CidrSet } from './headers';
+import { RouteTable } from './routeTable';
+import { HcmStats } from './stats';
+
+export interface HcmConfig {
+  listenerName: string;
+  listenerPort: number;
+  statPrefix: string;
+  stats: HcmStats;
+  /** undefined while an RDS route configuration has not arrived: every request gets 404 NR. */
+  routeTable: RouteTable | undefined;
+  allowAbsoluteUrl: boolean;
+  useRemoteAddress: boolean;
+  /** Empty: Envoy's default internal ranges. */
+  internalCidrs: CidrSet;
+  accessLoggers: AccessLogger[];
+  bufferLimitBytes: number;
+  stripAnyHostPort: boolean;
+  stripMatchingHostPort: boolean;
+  logger: Logger | undefined;
+}
+
+export interface CompileHcmInput {
+  listener: DpListener;
+  hcm: DpHttpConnectionManager;
+  routeConfigs: ReadonlyMap<string, DpRouteConfig>;
+  lookupCluster(name: string): Cluster | undefined;
+  stats: StatsStore;
+  sinks: AccessLogSinks;
+  logger: Logger | undefined;
+}
+
+export function compileHcm(input: CompileHcmInput): HcmConfig {
+  const { listener, hcm } = input;
+  const routeConfig = hcm.routeConfig ?? (hcm.rdsName !== undefined ? input.routeConfigs.get(hcm.rdsName) : undefined);
+  const faultFilter = hcm.httpFilters.find((f) => f.kind === 'fault') as { kind: 'fault'; config: DpFaultConfig } | undefined;
+  const routeTable = routeConfig
+    ? new RouteTable(routeConfig, {
+        lookupCluster: input.lookupCluster,
+        faultFilter: faultFilter?.config,
+        hasFaultFilter: faultFilter !== undefined,
+        hcmBufferLimitBytes: hcm.bufferLimitBytes,
+      })
+    : undefined;
+  const rawHcm = findHcmRaw(listener.raw);
+  return {
+    listenerName: listener.name,
+    listenerPort: listener.port,
+    statPrefix: hcm.statPrefix,
+    stats: new HcmStats(input.stats, hcm.statPrefix),
+    routeTable,
+    allowAbsoluteUrl: hcm.allowAbsoluteUrl,
+    useRemoteAddress: hcm.useRemoteAddress,
+    internalCidrs: new CidrSet(hcm.internalCidrs),
+    accessLoggers: hcm.accessLogs.map((a) => input.sinks.create(a)),
+    bufferLimitBytes: hcm.bufferLimitBytes,
+    stripAnyHostPort: Boolean(rawHcm?.stripAnyHostPort ?? rawHcm?.strip_any_host_port),
+    stripMatchingHostPort: Boolean(rawHcm?.stripMatchingHostPort ?? rawHcm?.strip_matching_host_port),
+    logger: input.logger,
+  };
+}
+
+/** The HttpConnectionManager typed_config inside a Listener's proto JSON, if any. */
+function findHcmRaw(raw: unknown): Record<string, unknown> | undefined {
+  const r = raw as Record<string, unknown> | undefined;
+  const chains = (r?.filterChains ?? r?.filter_chains) as Array<Record<string, unknown>> | undefined;
+  if (!Array.isArray(chains)) return undefined;
+  for (const chain of chains) {
+    const filters = chain.filters as Array<Record<string, unknown>> | undefined;
+    if (!Array.isArray(filters)) continue;
+    for (const f of filters) {
+      const tc = (f.typedConfig ?? f.typed_config) as Record<string, unknown> | undefined;
+      if (tc && String(tc['@type'] ?? '').endsWith('HttpConnectionManager')) return tc;
+    }
+  }
+  return undefined;
+}

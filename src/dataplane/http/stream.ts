@@ -1,0 +1,433 @@
+/**
+ * One downstream HTTP/1.1 request through the connection manager: request header processing
+ * (absolute-form URIs, Host port stripping, internal/external classification, x-forwarded-*,
+ * x-request-id, hop-by-hop removal), virtual host and route selection, direct responses, the fault
+ * filter, then the router. It owns the downstream response: local replies, forwarding upstream
+ * headers and body, resets, the HCM stats and the access log line.
+ */
+import { randomUUID } from 'node:crypto';
+import type * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { LogEntry } from '../accessLog/format';
+import type { HeaderMap } from '../retry/api';
+import { F } from '../router/flags';
+import { Router } from '../router/router';
+import { decideFault, FAULT_ABORT_BODY } from './fault';
+import { EXTERNAL_STRIPPED, HOP_BY_HOP, isDefaultInternal, RESPONSE_HOP_BY_HOP, stripPort } from './headers';
+import type { HcmConfig } from './hcm';
+import { pickCluster, RouteTable, type CompiledRoute } from './routeTable';
+
+type Headers = Record<string, string | string[]>;
+
+/** Response headers the proxy sets itself; an upstream's own copy is dropped. */
+const OVERWRITTEN = new Set(['server', 'x-envoy-upstream-service-time', 'x-envoy-attempt-count']);
+
+export class HttpStream {
+  readonly startMs = Date.now();
+  readonly t0 = performance.now();
+  method: string;
+  /** Path (origin-form) as routed and forwarded; the router may rewrite it. */
+  path = '/';
+  authority = '';
+  scheme = 'http';
+  /** Request headers to forward: lower-case names, no hop-by-hop, no host. */
+  headers: Headers = {};
+  internal = false;
+  /** The request has no body, or the whole body arrived. */
+  bodyComplete = false;
+  bytesReceived = 0;
+  bytesSent = 0;
+
+  flags = 0;
+  responseCode = 0;
+  responseStarted = false;
+  responseCodeDetails: string | undefined;
+  attemptCount: number | undefined;
+  upstreamHost: string | undefined;
+  upstreamCluster: string | undefined;
+  upstreamLocalAddress: string | undefined;
+  transportFailureReason: string | undefined;
+  route: CompiledRoute | undefined;
+  /** Set by the router: the downstream went away (or was reset) before the response completed. */
+  onDownstreamReset: (() => void) | undefined;
+
+  private responseHeaders: HeaderMap | undefined;
+  private lastRxMs: number | undefined;
+  private firstTxMs: number | undefined;
+  private bodyChunks: Buffer[] | undefined = [];
+  private bodyConsumer: { data(chunk: Buffer): void; end(): void } | undefined;
+  private finished = false;
+  private resetByProxy = false;
+  private faultTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly config: HcmConfig, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly connectionId: number) {
+    this.method = req.method ?? 'GET';
+  }
+
+  /** Entry point: the request headers are in. */
+  start(): void {
+    const { config, req, res } = this;
+    const stats = config.stats;
+    stats.downstream_rq_total.inc();
+    stats.downstream_rq_http1_total.inc();
+    stats.downstream_rq_active.add(1);
+    res.on('finish', () => this.finish());
+    res.on('close', () => {
+      if (this.finished) return;
+      if (!this.resetByProxy) {
+        this.flags |= F.DC;
+        stats.downstream_rq_rx_reset.inc();
+      }
+      this.clearFault();
+      const cb = this.onDownstreamReset;
+      this.onDownstreamReset = undefined;
+      cb?.();
+      this.finish();
+    });
+
+    // Body: kept until a consumer (the router) takes it.
+    const h = req.headers;
+    const cl = h['content-length'];
+    this.bodyComplete = h['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+    req.on('data', (chunk: Buffer) => {
+      this.bytesReceived += chunk.length;
+      if (this.bodyConsumer) this.bodyConsumer.data(chunk);
+      else this.bodyChunks?.push(chunk);
+    });
+    req.on('end', () => {
+      this.lastRxMs = performance.now();
+      if (this.bodyComplete) return;
+      this.bodyComplete = true;
+      this.bodyConsumer?.end();
+    });
+    if (this.bodyComplete) this.lastRxMs = this.t0;
+
+    // Request target and authority.
+    let target = req.url ?? '/';
+    let authority = h.host ?? '';
+    if (target.charCodeAt(0) !== 47 /* / */ && target !== '*') {
+      if (config.allowAbsoluteUrl && /^https?:\/\//i.test(target)) {
+        try {
+          const u = new URL(target);
+          authority = u.host;
+          this.scheme = u.protocol.slice(0, -1).toLowerCase();
+          target = u.pathname + u.search;
+        } catch {
+          // keep as is: it will not route
+        }
+      }
+    }
+    if (config.stripAnyHostPort) authority = stripPort(authority);
+    else if (config.stripMatchingHostPort) {
+      const s = stripPort(authority);
+      if (s !== authority && authority.slice(s.length + 1) === String(config.listenerPort)) authority = s;
+    }
+    this.path = target;
+    this.authority = authority;
+
+    // Forwarded headers.
+    const headers: Headers = {};
+    for (const k in h) {
+      if (HOP_BY_HOP.has(k)) {
+        if (k === 'te' && h.te === 'trailers') headers.te = 'trailers';
+        continue;
+      }
+      if (k === 'host' || k === 'expect') continue;
+      const v = h[k];
+      if (v !== undefined) headers[k] = v;
+    }
+    this.headers = headers;
+
+    // Internal or external (ConnectionManagerUtility::mutateRequestHeaders).
+    const remote = req.socket.remoteAddress ?? '';
+    let trusted: string | undefined;
+    if (config.useRemoteAddress) trusted = remote;
+    else {
+      const xff = headers['x-forwarded-for'];
+      const xffText = Array.isArray(xff) ? xff.join(',') : xff;
+      if (xffText) {
+        const parts = xffText.split(',');
+        trusted = parts[parts.length - 1].trim();
+      }
+    }
+    const internal = trusted !== undefined && trusted !== '' && (config.internalCidrs.empty ? isDefaultInternal(trusted) : config.internalCidrs.contains(trusted));
+    this.internal = internal;
+    if (!internal) for (const name of EXTERNAL_STRIPPED) if (name in headers) delete headers[name];
+    if (config.useRemoteAddress) {
+      const xff = headers['x-forwarded-for'];
+      headers['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(',') : xff},${remote}` : remote;
+      if (!internal) headers['x-envoy-external-address'] = remote;
+      headers['x-forwarded-proto'] = this.scheme;
+    } else if (headers['x-forwarded-proto'] === undefined) {
+      headers['x-forwarded-proto'] = this.scheme;
+    }
+    if (internal) headers['x-envoy-internal'] = 'true';
+    if (headers['x-request-id'] === undefined || (config.useRemoteAddress && !internal)) headers['x-request-id'] = randomUUID();
+
+    if (target.charCodeAt(0) !== 47 && target !== '*') {
+      stats.downstream_rq_non_relative_path.inc();
+      this.sendLocalReply(404, '', undefined, 'absolute_path');
+      return;
+    }
+    this.decodeRoute();
+  }
+
+  private decodeRoute(): void {
+    const config = this.config;
+    const table = config.routeTable;
+    const vh = table?.findVirtualHost(this.authority);
+    let route: CompiledRoute | undefined;
+    if (vh) {
+      let pseudo: HeaderMap | undefined;
+      route = RouteTable.route(vh, this.path, () => (pseudo ??= { ...this.headers, ':method': this.method, ':path': this.path, ':authority': this.authority, ':scheme': this.scheme }));
+    }
+    if (!route) {
+      config.stats.no_route.inc();
+      this.flags |= F.NR;
+      this.sendLocalReply(404, '', undefined, 'route_not_found');
+      return;
+    }
+    this.route = route;
+    if (route.direct) {
+      config.stats.rq_direct_response.inc();
+      this.sendLocalReply(route.direct.status, route.direct.body ?? '', undefined, 'direct_response');
+      return;
+    }
+    if (route.fault) {
+      const d = decideFault(route.fault);
+      if (d) {
+        if (d.delayMs > 0) {
+          config.stats.fault_delays_injected.inc();
+          config.stats.fault_active_faults.add(1);
+          this.flags |= F.DI;
+          this.faultTimer = setTimeout(() => {
+            this.faultTimer = undefined;
+            config.stats.fault_active_faults.add(-1);
+            if (this.finished) return;
+            if (d.abort) this.faultAbort(d.abort);
+            else this.decodeRouter(route!);
+          }, d.delayMs);
+          return;
+        }
+        if (d.abort) {
+          this.faultAbort(d.abort);
+          return;
+        }
+      }
+    }
+    this.decodeRouter(route);
+  }
+
+  private clearFault(): void {
+    if (this.faultTimer) {
+      clearTimeout(this.faultTimer);
+      this.faultTimer = undefined;
+      this.config.stats.fault_active_faults.add(-1);
+    }
+  }
+
+  private faultAbort(abort: { httpStatus?: number; grpcStatus?: number }): void {
+    this.config.stats.fault_aborts_injected.inc();
+    this.flags |= F.FI;
+    if (abort.grpcStatus !== undefined) {
+      this.sendGrpcLocalReply(abort.grpcStatus, FAULT_ABORT_BODY, {}, 'fault_filter_abort');
+    } else {
+      this.sendLocalReply(abort.httpStatus ?? 503, FAULT_ABORT_BODY, undefined, 'fault_filter_abort');
+    }
+  }
+
+  private decodeRouter(route: CompiledRoute): void {
+    const config = this.config;
+    config.stats.rq_total.inc();
+    const { name, cluster } = pickCluster(route);
+    this.upstreamCluster = name;
+    if (!cluster) {
+      config.stats.no_cluster.inc();
+      this.flags |= F.NC;
+      this.sendLocalReply(503, '', undefined, 'cluster_not_found');
+      return;
+    }
+    new Router(this, route, cluster).start();
+  }
+
+  /** The router takes the request body: what arrived so far, then the rest as it comes. */
+  setBodyConsumer(data: (chunk: Buffer) => void, end: () => void): void {
+    this.bodyConsumer = { data, end };
+    const chunks = this.bodyChunks;
+    this.bodyChunks = undefined;
+    if (chunks) for (const c of chunks) data(c);
+  }
+
+  /** Envoy's sendLocalReply: a response made by the proxy (or a reset if a response already started). */
+  sendLocalReply(status: number, body: string, extra: Record<string, string> | undefined, details: string): void {
+    if (this.finished) return;
+    if (this.responseStarted) {
+      this.resetDownstream();
+      return;
+    }
+    this.responseCodeDetails = details;
+    if (isGrpc(this.req.headers['content-type'])) {
+      this.sendGrpcLocalReply(httpToGrpcStatus(status), body, extra ?? {}, details);
+      return;
+    }
+    const flat: string[] = [];
+    if (body.length > 0) flat.push('content-type', 'text/plain');
+    flat.push('content-length', String(Buffer.byteLength(body)));
+    if (extra) for (const k in extra) flat.push(k, extra[k]);
+    flat.push('server', 'envoy');
+    this.writeHead(status, flat, extra);
+    this.bytesSent += this.method === 'HEAD' ? 0 : Buffer.byteLength(body);
+    this.res.end(body);
+  }
+
+  private sendGrpcLocalReply(grpcStatus: number, message: string, extra: Record<string, string>, details: string): void {
+    this.responseCodeDetails = details;
+    const flat = ['content-type', 'application/grpc', 'grpc-status', String(grpcStatus)];
+    if (message) flat.push('grpc-message', encodeURIComponent(message).replace(/%20/g, ' '));
+    flat.push('content-length', '0');
+    for (const k in extra) flat.push(k, extra[k]);
+    flat.push('server', 'envoy');
+    this.writeHead(200, flat, extra);
+    this.res.end();
+  }
+
+  /** Upstream response headers: `raw` is the upstream's flat list; `extra` what the router adds. */
+  encodeHeaders(status: number, raw: string[], upstreamHeaders: HeaderMap, extra: string[]): void {
+    const flat: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (RESPONSE_HOP_BY_HOP.has(name) || OVERWRITTEN.has(name)) continue;
+      flat.push(name, raw[i + 1]);
+    }
+    for (let i = 0; i < extra.length; i++) flat.push(extra[i]);
+    flat.push('server', 'envoy');
+    this.responseCodeDetails = 'via_upstream';
+    let logged: HeaderMap | undefined;
+    if (this.config.accessLoggers.length > 0) {
+      logged = { ...upstreamHeaders };
+      for (let i = 0; i < extra.length; i += 2) logged[extra[i]] = extra[i + 1];
+    }
+    this.writeHead(status, flat, logged);
+  }
+
+  private writeHead(status: number, flat: string[], logged: HeaderMap | undefined): void {
+    this.responseStarted = true;
+    this.responseCode = status;
+    this.responseHeaders = logged;
+    this.firstTxMs = performance.now();
+    this.config.stats.chargeResponse(status);
+    try {
+      this.res.writeHead(status, flat as unknown as http.OutgoingHttpHeaders);
+    } catch (err) {
+      this.config.logger?.warn({ err, listener: this.config.listenerName }, 'invalid response header from upstream');
+      this.resetDownstream();
+    }
+  }
+
+  /** Body bytes downstream; false when the socket buffer is full (wait for onceDrain). */
+  encodeData(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    this.bytesSent += chunk.length;
+    return this.res.write(chunk);
+  }
+
+  onceDrain(cb: () => void): void {
+    this.res.once('drain', cb);
+  }
+
+  encodeEnd(): void {
+    if (!this.finished) this.res.end();
+  }
+
+  /** Abort the downstream stream (response already started, or the proxy gives up on it). */
+  resetDownstream(): void {
+    if (this.finished) return;
+    this.resetByProxy = true;
+    this.config.stats.downstream_rq_tx_reset.inc();
+    this.onDownstreamReset = undefined;
+    this.res.destroy();
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearFault();
+    const config = this.config;
+    config.stats.downstream_rq_active.add(-1);
+    config.stats.downstream_rq_completed.inc();
+    if (this.bodyConsumer === undefined) {
+      this.bodyChunks = undefined;
+      // Drain what is left of a request body nobody will read, so keep-alive can continue.
+      if (!this.req.complete) this.req.resume();
+    }
+    const loggers = config.accessLoggers;
+    if (loggers.length === 0) return;
+    const now = performance.now();
+    const entry: LogEntry = {
+      startTimeMs: this.startMs,
+      durationMs: Math.floor(now - this.t0),
+      requestDurationMs: this.lastRxMs !== undefined ? Math.floor(this.lastRxMs - this.t0) : undefined,
+      responseDurationMs: this.firstTxMs !== undefined ? Math.floor(this.firstTxMs - this.t0) : undefined,
+      method: this.method,
+      path: this.path,
+      authority: this.authority,
+      scheme: this.scheme,
+      protocol: `HTTP/${this.req.httpVersion}`,
+      requestHeaders: this.headers,
+      responseHeaders: this.responseHeaders,
+      responseCode: this.responseCode,
+      responseCodeDetails: this.responseCodeDetails,
+      flags: this.flags,
+      attemptCount: this.attemptCount,
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
+      upstreamHost: this.upstreamHost,
+      upstreamCluster: this.upstreamCluster,
+      upstreamLocalAddress: this.upstreamLocalAddress,
+      upstreamTransportFailureReason: this.transportFailureReason,
+      downstreamRemoteAddress: formatAddress(this.req.socket.remoteAddress, this.req.socket.remotePort),
+      downstreamLocalAddress: formatAddress(this.req.socket.localAddress, this.req.socket.localPort),
+      routeName: this.route?.name,
+      connectionId: this.connectionId,
+    };
+    for (const l of loggers) {
+      try {
+        l.log(entry);
+      } catch (err) {
+        config.logger?.warn({ err }, 'access log write failed');
+      }
+    }
+  }
+}
+
+function formatAddress(ip: string | undefined, port: number | undefined): string {
+  if (!ip) return '-';
+  const a = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+function isGrpc(contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.startsWith('application/grpc');
+}
+
+/** Envoy's Grpc::Utility::httpToGrpcStatus. */
+export function httpToGrpcStatus(status: number): number {
+  switch (status) {
+    case 400:
+      return 13;
+    case 401:
+      return 16;
+    case 403:
+      return 7;
+    case 404:
+      return 12;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return 14;
+    default:
+      return 2;
+  }
+}

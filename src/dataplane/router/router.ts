@@ -1,0 +1,385 @@
+/**
+ * The router filter: runs the attempts of one request against one cluster, asks the retry engine
+ * what to do with each outcome, and keeps Envoy's timers and counters (envoy-retry.md §0–§6):
+ *
+ * - the route (global) timeout runs from the end of the downstream request over every attempt and
+ *   backoff; on expiry the attempt in flight is reset (`upstream_rq_timeout`) and the client gets
+ *   504 `upstream request timeout` (UT);
+ * - per-try and per-try-idle timers start at max(request complete, stream obtained); on expiry the
+ *   attempt is reset and the outcome is a `local reset` for the retry decision, else 504 (UT);
+ * - the body is forwarded as it arrives and kept for replay while a retry is possible, up to the
+ *   buffer limit: past it, `retry_or_shadow_abandoned` and no more retries (507 if caught in a
+ *   backoff, §5.1);
+ * - retries go through host selection again (previous_hosts predicate with
+ *   host_selection_retry_max_attempts), carry x-envoy-attempt-count / x-envoy-is-timeout-retry /
+ *   x-envoy-expected-rq-timeout-ms as configured;
+ * - the final answer is the last upstream response verbatim (plus x-envoy-upstream-service-time
+ *   and x-envoy-attempt-count when asked) or the engine's local reply (§2.4), with cluster stats
+ *   `upstream_rq_<code>` / `<N>xx` / `completed` for it and `retry.upstream_rq_*` for responses
+ *   that were retried.
+ */
+import { performance } from 'node:perf_hooks';
+import type { DpRouteAction, DpVirtualHost } from '../config/model';
+import type { HttpStream } from '../http/stream';
+import type { CompiledRoute } from '../http/routeTable';
+import type { EffectiveTimeouts, HeaderMap, LocalReply, ResetReason, RetryDecision, RetryState } from '../retry/api';
+import type { Cluster } from '../upstream/cluster';
+import type { Host } from '../upstream/host';
+import type { RequestHead } from '../upstream/types';
+import { retryEngine, type RetryEngine } from './engine';
+import { F, flagBit } from './flags';
+import { UpstreamRequest, type AttemptOwner } from './upstreamRequest';
+import { ROUTER_CONSUMED } from '../http/headers';
+
+const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
+
+export class Router implements AttemptOwner {
+  downstreamComplete = false;
+  private readonly engine: RetryEngine;
+  private readonly action: DpRouteAction;
+  private readonly vhost: DpVirtualHost;
+  private retryState: RetryState | undefined;
+  private timeouts!: EffectiveTimeouts;
+  private upstream: UpstreamRequest | undefined;
+  private attemptCount = 1;
+  private isRetry = false;
+  private nextIsTimeoutRetry = false;
+  private isTimeoutRetry = false;
+  /** Sticky: request headers were handed to a codec by some attempt (§1.4 reset-before-request). */
+  private requestStarted = false;
+  private downstreamCompleteAt = 0;
+  private buffered: Buffer[] | undefined;
+  private bufferedBytes = 0;
+  private routeTimer: NodeJS.Timeout | undefined;
+  private backoffTimer: NodeJS.Timeout | undefined;
+  private backoffImmediate: NodeJS.Immediate | undefined;
+  private done = false;
+  private responseStarted = false;
+  private attemptedHosts: Host[] | undefined;
+  private hostSelectionAttempts = 1;
+  private path: string;
+  private authority: string;
+  /** Flags decided along the way (URX / UO) for the final local reply. */
+  private extraFlags: string[] = [];
+
+  constructor(private readonly stream: HttpStream, private readonly route: CompiledRoute, private readonly cluster: Cluster) {
+    this.engine = retryEngine();
+    this.action = route.action!;
+    this.vhost = route.vhost.config;
+    this.path = stream.path;
+    this.authority = stream.authority;
+  }
+
+  start(): void {
+    const { stream, action, engine } = this;
+    const headers = stream.headers;
+    const policy = action.retryPolicy;
+    this.timeouts = engine.effectiveTimeouts(action.timeoutMs, policy, headers, stream.internal);
+    this.retryState = engine.createRetryState({
+      policy,
+      requestHeaders: headers,
+      internal: stream.internal,
+      stats: this.cluster.stats.retry,
+      circuit: this.cluster.retryCircuit,
+      pseudoHeaders: { ':method': stream.method, ':path': stream.path, ':authority': stream.authority, ':scheme': stream.scheme },
+    });
+    for (const name of ROUTER_CONSUMED) if (name in headers) delete headers[name];
+    const rs = this.retryState;
+    if (rs) {
+      if (rs.hostPredicates.includes(PREVIOUS_HOSTS)) this.attemptedHosts = [];
+      this.hostSelectionAttempts = rs.hostSelectionRetryMaxAttempts + 1;
+    }
+
+    // Path and host rewrites (once per request).
+    if (action.prefixRewrite !== undefined && this.route.config.match.prefix !== undefined) {
+      const q = this.path.search(/[?#]/);
+      const p = q < 0 ? this.path : this.path.slice(0, q);
+      const prefix = this.route.config.match.prefix;
+      if (p.length >= prefix.length) {
+        headers['x-envoy-original-path'] = this.path;
+        this.path = action.prefixRewrite + this.path.slice(prefix.length);
+        stream.path = this.path;
+      }
+    }
+    if (action.hostRewriteLiteral !== undefined) this.authority = action.hostRewriteLiteral;
+
+    this.downstreamComplete = stream.bodyComplete;
+    if (rs && !this.downstreamComplete) this.buffered = [];
+    stream.onDownstreamReset = () => this.onDownstreamReset();
+
+    this.startAttempt();
+    if (this.done) return;
+    stream.setBodyConsumer(
+      (chunk) => this.onBodyData(chunk),
+      () => this.onBodyEnd(),
+    );
+    if (this.downstreamComplete && !this.done) this.onRequestComplete();
+  }
+
+  // ---- downstream body
+
+  private onBodyData(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.buffered) {
+      if (this.bufferedBytes + chunk.length > this.route.bufferLimitBytes) {
+        this.cluster.stats.retry_or_shadow_abandoned.inc();
+        this.dropRetryState();
+        this.buffered = undefined;
+        if (!this.upstream) {
+          // Caught in a backoff: nothing can carry the body any more.
+          this.clearBackoff();
+          this.sendLocal(this.engine.localReplyBufferOverflow(), 'request_payload_exceeded_retry_buffer_limit');
+          return;
+        }
+      } else {
+        this.buffered.push(chunk);
+        this.bufferedBytes += chunk.length;
+      }
+    }
+    this.upstream?.sendData(chunk);
+  }
+
+  private onBodyEnd(): void {
+    if (this.done || this.downstreamComplete) return;
+    this.downstreamComplete = true;
+    this.upstream?.endStream();
+    this.onRequestComplete();
+  }
+
+  private onRequestComplete(): void {
+    this.downstreamCompleteAt = performance.now();
+    const global = this.timeouts.routeTimeoutMs;
+    if (global > 0) this.routeTimer = setTimeout(() => this.onRouteTimeout(), global);
+    const u = this.upstream;
+    if (u?.stream) u.setupPerTryTimeout(this.timeouts.perTryTimeoutMs, this.timeouts.perTryIdleTimeoutMs);
+  }
+
+  // ---- attempts
+
+  private startAttempt(): void {
+    const reject = this.isRetry && this.attemptedHosts ? (h: Host) => this.attemptedHosts!.includes(h) : undefined;
+    const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts);
+    if (!host) {
+      this.cluster.stats.upstream_cx_none_healthy.inc();
+      this.cluster.stats.chargeResponse(503);
+      this.sendLocal(this.engine.localReplyNoHealthyUpstream(), 'no_healthy_upstream', this.isRetry);
+      return;
+    }
+    this.attemptedHosts?.push(host);
+    const stream = this.stream;
+    stream.attemptCount = this.attemptCount;
+    stream.upstreamHost = host.addressString;
+    const attempt = new UpstreamRequest(this, host, this.buildHead(host), this.buffered ? this.buffered.slice() : []);
+    this.upstream = attempt;
+    attempt.start();
+  }
+
+  private buildHead(host: Host): RequestHead {
+    const headers: Record<string, string | string[]> = Object.assign({}, this.stream.headers);
+    const vh = this.vhost;
+    if (vh.includeRequestAttemptCount) headers['x-envoy-attempt-count'] = String(this.attemptCount);
+    if (this.isRetry && vh.includeIsTimeoutRetryHeader) headers['x-envoy-is-timeout-retry'] = this.isTimeoutRetry ? 'true' : 'false';
+    const expected = this.expectedTimeout();
+    if (expected !== undefined) headers['x-envoy-expected-rq-timeout-ms'] = String(expected);
+    let authority = this.authority;
+    if (this.action.autoHostRewrite && host.hostname !== host.address) authority = host.hostname;
+    return { method: this.stream.method, path: this.path, authority, scheme: 'http', headers };
+  }
+
+  /** Envoy's FilterUtility::setTimeoutHeaders. */
+  private expectedTimeout(): number | undefined {
+    const global = this.timeouts.routeTimeoutMs;
+    let expected = this.timeouts.perTryTimeoutMs ?? 0;
+    if (expected === 0) expected = global;
+    if (expected <= 0) return undefined;
+    if (global > 0) {
+      const elapsed = this.downstreamCompleteAt > 0 ? Math.floor(performance.now() - this.downstreamCompleteAt) : 0;
+      expected = elapsed >= global ? 1 : Math.min(expected, global - elapsed);
+    }
+    return expected;
+  }
+
+  onAttemptStreamReady(attempt: UpstreamRequest): void {
+    if (attempt !== this.upstream) return;
+    this.requestStarted = true;
+    const s = attempt.stream!;
+    if (this.stream.config.accessLoggers.length > 0) this.stream.upstreamLocalAddress = s.localAddress();
+    if (this.downstreamComplete) attempt.setupPerTryTimeout(this.timeouts.perTryTimeoutMs, this.timeouts.perTryIdleTimeoutMs);
+  }
+
+  onAttemptHeaders(attempt: UpstreamRequest, status: number, headers: HeaderMap, raw: string[], endStream: boolean): void {
+    if (attempt !== this.upstream || this.done) return;
+    const rs = this.retryState;
+    if (rs) {
+      const d = rs.onResponseHeaders(status, headers);
+      if (d.retry) {
+        this.cluster.stats.chargeRetryResponse(status);
+        if (endStream && attempt.encodeComplete) attempt.detach();
+        else attempt.reset();
+        this.upstream = undefined;
+        this.scheduleRetry(d, false);
+        return;
+      }
+      if (d.reason === 'limit-exceeded') this.stream.flags |= F.URX;
+      else if (d.reason === 'overflow') this.stream.flags |= F.UO;
+      rs.onFinalResponse(status, headers);
+      this.dropRetryState();
+    }
+    this.buffered = undefined;
+    this.responseStarted = true;
+    attempt.responseForwarded();
+    const extra: string[] = [];
+    if (this.downstreamComplete) extra.push('x-envoy-upstream-service-time', String(Math.floor(performance.now() - this.downstreamCompleteAt)));
+    if (this.vhost.includeAttemptCountInResponse) extra.push('x-envoy-attempt-count', String(this.attemptCount));
+    this.cluster.stats.chargeResponse(status);
+    this.stream.encodeHeaders(status, raw, headers, extra);
+  }
+
+  onAttemptData(attempt: UpstreamRequest, chunk: Buffer): void {
+    if (attempt !== this.upstream || this.done) return;
+    if (!this.stream.encodeData(chunk)) {
+      attempt.pause();
+      this.stream.onceDrain(() => attempt.resume());
+    }
+  }
+
+  onAttemptEnd(attempt: UpstreamRequest): void {
+    if (attempt !== this.upstream || this.done) return;
+    // Envoy's onUpstreamComplete: an upstream that answered before the request ended is reset.
+    if (!this.downstreamComplete) attempt.reset();
+    this.upstream = undefined;
+    this.cleanup();
+    this.stream.encodeEnd();
+  }
+
+  onAttemptReset(attempt: UpstreamRequest, reason: ResetReason, detail: string): void {
+    if (attempt !== this.upstream || this.done) return;
+    this.upstream = undefined;
+    if (detail) this.stream.transportFailureReason = detail;
+    if (this.responseStarted) {
+      this.stream.flags |= flagBit(this.engine.responseFlagForReset(reason));
+      this.cleanup();
+      this.stream.resetDownstream();
+      return;
+    }
+    if (this.maybeRetryReset(reason, false)) return;
+    this.cluster.stats.chargeResponse(reason === 'protocol error' ? 502 : 503);
+    const reply = this.engine.localReplyForReset(reason, this.isRetry, this.extraFlags, detail || undefined);
+    if (reason === 'overflow' && reply.headers['x-envoy-overloaded'] === undefined) reply.headers['x-envoy-overloaded'] = 'true';
+    this.sendLocal(reply, reason === 'overflow' ? 'overflow' : 'upstream_reset_before_response_started');
+  }
+
+  onAttemptPerTryTimeout(attempt: UpstreamRequest, idle: boolean): void {
+    if (attempt !== this.upstream || this.done) return;
+    const s = this.cluster.stats;
+    (idle ? s.upstream_rq_per_try_idle_timeout : s.upstream_rq_per_try_timeout).inc();
+    attempt.reset();
+    this.upstream = undefined;
+    if (this.responseStarted) {
+      this.stream.flags |= F.UT;
+      this.cleanup();
+      this.stream.resetDownstream();
+      return;
+    }
+    if (this.maybeRetryReset('local reset', true)) return;
+    s.chargeResponse(504);
+    this.sendLocal(this.engine.localReplyForTimeout(this.extraFlags), idle ? 'upstream_per_try_idle_timeout' : 'upstream_per_try_timeout');
+  }
+
+  private maybeRetryReset(reason: ResetReason, timeoutRetry: boolean): boolean {
+    const rs = this.retryState;
+    if (!rs || this.responseStarted) return false;
+    const d = rs.onReset(reason, this.requestStarted);
+    if (d.retry) {
+      this.scheduleRetry(d, timeoutRetry);
+      return true;
+    }
+    if (d.reason === 'limit-exceeded') this.extraFlags.push('URX');
+    else if (d.reason === 'overflow') this.extraFlags.push('UO');
+    return false;
+  }
+
+  private scheduleRetry(d: Extract<RetryDecision, { retry: true }>, timeoutRetry: boolean): void {
+    this.nextIsTimeoutRetry = timeoutRetry;
+    // RetryImmediately runs on the next event-loop turn, a backoff on its timer.
+    if (d.kind === 'immediate') this.backoffImmediate = setImmediate(() => this.doRetry());
+    else this.backoffTimer = setTimeout(() => this.doRetry(), d.backoffMs);
+  }
+
+  private doRetry(): void {
+    this.backoffTimer = undefined;
+    this.backoffImmediate = undefined;
+    if (this.done) return;
+    this.isRetry = true;
+    this.attemptCount++;
+    this.isTimeoutRetry = this.nextIsTimeoutRetry;
+    this.retryState?.onRetryLaunched();
+    this.startAttempt();
+  }
+
+  private onRouteTimeout(): void {
+    this.routeTimer = undefined;
+    if (this.done) return;
+    const s = this.cluster.stats;
+    const u = this.upstream;
+    if (u) {
+      s.upstream_rq_timeout.inc();
+      if (u.awaitingHeaders) s.chargeResponse(504);
+      u.reset();
+      this.upstream = undefined;
+    }
+    this.clearBackoff();
+    if (this.responseStarted) {
+      this.stream.flags |= F.UT;
+      this.cleanup();
+      this.stream.resetDownstream();
+      return;
+    }
+    this.sendLocal(this.engine.localReplyForTimeout([]), 'response_timeout');
+  }
+
+  private onDownstreamReset(): void {
+    if (this.done) return;
+    this.upstream?.reset();
+    this.upstream = undefined;
+    this.cleanup();
+  }
+
+  // ---- endings
+
+  private sendLocal(reply: LocalReply, details: string, withAttemptCount = true): void {
+    if (this.done) return;
+    for (const f of reply.flags) this.stream.flags |= flagBit(f);
+    let headers = reply.headers;
+    if (withAttemptCount && this.vhost.includeAttemptCountInResponse) headers = { ...headers, 'x-envoy-attempt-count': String(this.attemptCount) };
+    this.cleanup();
+    this.stream.sendLocalReply(reply.status, reply.body, headers, details);
+  }
+
+  private dropRetryState(): void {
+    const rs = this.retryState;
+    this.retryState = undefined;
+    rs?.finish();
+  }
+
+  private clearBackoff(): void {
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    if (this.backoffImmediate) clearImmediate(this.backoffImmediate);
+    this.backoffTimer = undefined;
+    this.backoffImmediate = undefined;
+  }
+
+  private cleanup(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.routeTimer) clearTimeout(this.routeTimer);
+    this.routeTimer = undefined;
+    this.clearBackoff();
+    this.dropRetryState();
+    this.buffered = undefined;
+    this.stream.onDownstreamReset = undefined;
+    const u = this.upstream;
+    this.upstream = undefined;
+    u?.reset();
+  }
+}

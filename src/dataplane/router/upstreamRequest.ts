@@ -1,0 +1,186 @@
+/**
+ * One attempt (Envoy's UpstreamRequest): asks the host's pool for a stream, sends the request
+ * headers and body when the stream is ready, owns the per-try and per-try-idle timers, and passes
+ * the response or the reset back to the router. It never decides anything itself.
+ */
+import type { HeaderMap, ResetReason } from '../retry/api';
+import type { Host } from '../upstream/host';
+import type { Cancellable, PoolCallbacks, RequestHead, StreamHandler, UpstreamStream } from '../upstream/types';
+
+export interface AttemptOwner {
+  /** The downstream request has been received in full. */
+  readonly downstreamComplete: boolean;
+  onAttemptStreamReady(attempt: UpstreamRequest): void;
+  onAttemptHeaders(attempt: UpstreamRequest, status: number, headers: HeaderMap, raw: string[], endStream: boolean): void;
+  onAttemptData(attempt: UpstreamRequest, chunk: Buffer): void;
+  onAttemptEnd(attempt: UpstreamRequest): void;
+  onAttemptReset(attempt: UpstreamRequest, reason: ResetReason, detail: string): void;
+  onAttemptPerTryTimeout(attempt: UpstreamRequest, idle: boolean): void;
+}
+
+export class UpstreamRequest implements PoolCallbacks, StreamHandler {
+  stream: UpstreamStream | undefined;
+  awaitingHeaders = true;
+  private handle: Cancellable | null = null;
+  private pending: Buffer[];
+  private endSent = false;
+  private done = false;
+  private perTryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private perTryArmed = false;
+
+  constructor(
+    private readonly owner: AttemptOwner,
+    readonly host: Host,
+    private readonly head: RequestHead,
+    /** Body bytes received so far (the retry buffer), replayed to this attempt. */
+    initialBody: Buffer[],
+  ) {
+    this.pending = initialBody;
+  }
+
+  start(): void {
+    this.handle = this.host.connPool().newStream(this);
+  }
+
+  get encodeComplete(): boolean {
+    return this.stream?.encodeComplete ?? false;
+  }
+
+  // ---- pool callbacks
+
+  onPoolReady(stream: UpstreamStream): void {
+    this.handle = null;
+    if (this.done) {
+      stream.reset();
+      return;
+    }
+    this.stream = stream;
+    const complete = this.owner.downstreamComplete;
+    const chunks = this.pending;
+    this.pending = [];
+    stream.sendHeaders(this.head, this, complete && chunks.length === 0);
+    if (this.done) return; // failed inline
+    for (const c of chunks) stream.sendData(c);
+    if (complete && !stream.encodeComplete) stream.end();
+    this.endSent = complete;
+    this.owner.onAttemptStreamReady(this);
+  }
+
+  onPoolFailure(reason: ResetReason, detail: string): void {
+    this.handle = null;
+    if (this.done) return;
+    this.done = true;
+    this.clearTimers();
+    this.owner.onAttemptReset(this, reason, detail);
+  }
+
+  // ---- body from the router
+
+  sendData(chunk: Buffer): void {
+    if (this.done) return;
+    if (this.stream) this.stream.sendData(chunk);
+    else this.pending.push(chunk);
+  }
+
+  endStream(): void {
+    if (this.done || this.endSent) return;
+    if (this.stream) {
+      this.endSent = true;
+      this.stream.end();
+    }
+    // otherwise onPoolReady ends it (the owner's downstreamComplete is true by then)
+  }
+
+  // ---- timers (from max(request complete, stream obtained), envoy-retry.md §2.3)
+
+  setupPerTryTimeout(perTryMs: number | undefined, idleMs: number | undefined): void {
+    if (this.perTryArmed || this.done) return;
+    this.perTryArmed = true;
+    if (perTryMs !== undefined && perTryMs > 0) this.perTryTimer = setTimeout(() => this.onPerTry(false), perTryMs);
+    if (idleMs !== undefined && idleMs > 0) this.idleTimer = setTimeout(() => this.onPerTry(true), idleMs);
+  }
+
+  private onPerTry(idle: boolean): void {
+    if (idle) this.idleTimer = undefined;
+    else this.perTryTimer = undefined;
+    if (this.done) return;
+    this.owner.onAttemptPerTryTimeout(this, idle);
+  }
+
+  /** The response started downstream: the per-try timeout no longer applies (the idle one does). */
+  responseForwarded(): void {
+    if (this.perTryTimer) {
+      clearTimeout(this.perTryTimer);
+      this.perTryTimer = undefined;
+    }
+  }
+
+  private touchIdle(): void {
+    this.idleTimer?.refresh();
+  }
+
+  clearTimers(): void {
+    if (this.perTryTimer) clearTimeout(this.perTryTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.perTryTimer = this.idleTimer = undefined;
+  }
+
+  // ---- stream handler (response)
+
+  onHeaders(status: number, headers: HeaderMap, raw: string[], endStream: boolean): void {
+    if (this.done) return;
+    this.awaitingHeaders = false;
+    this.touchIdle();
+    this.owner.onAttemptHeaders(this, status, headers, raw, endStream);
+  }
+
+  onData(chunk: Buffer): void {
+    if (this.done) return;
+    this.touchIdle();
+    this.owner.onAttemptData(this, chunk);
+  }
+
+  onEnd(): void {
+    if (this.done) return;
+    this.done = true;
+    this.clearTimers();
+    this.owner.onAttemptEnd(this);
+  }
+
+  onReset(reason: ResetReason, detail: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.clearTimers();
+    this.owner.onAttemptReset(this, reason, detail);
+  }
+
+  // ---- local actions
+
+  /** Envoy's resetStream(): cancel the pending pool request or reset the stream. Silent. */
+  reset(): void {
+    if (this.done && !this.stream && !this.handle) return;
+    this.done = true;
+    this.clearTimers();
+    if (this.handle) {
+      this.handle.cancel();
+      this.handle = null;
+    }
+    this.stream?.reset();
+  }
+
+  /** Abandon without reset: the exchange completes by itself and the connection is reused. */
+  detach(): void {
+    this.done = true;
+    this.clearTimers();
+    this.stream?.detach();
+  }
+
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+}

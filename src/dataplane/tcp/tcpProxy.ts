@@ -1,0 +1,201 @@
+/**
+ * tcp_proxy listener (envoy-retry.md §7.1): each downstream connection is held (paused) while the
+ * proxy connects upstream. Only failures while connecting are retried, up to
+ * `max_connect_attempts` attempts in total, each with a fresh host selection, on the next event
+ * loop iteration (Envoy's retry timer with no backoff options). When the attempts run out:
+ * `upstream_cx_connect_attempts_exceeded`, downstream closed. Once connected, bytes flow both
+ * ways (half-close propagated) until either side closes or the idle timeout (default 1 h) fires.
+ */
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { DpTcpProxy } from '../config/model';
+import type { Counter, Gauge, StatsStore } from '../stats/store';
+import type { Cluster } from '../upstream/cluster';
+import { connectUpstream } from '../upstream/connect';
+
+const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
+
+export interface TcpProxyConfig {
+  tcp: DpTcpProxy;
+  lookupCluster(name: string): Cluster | undefined;
+  logger: Logger | undefined;
+}
+
+class TcpStats {
+  readonly downstream_cx_total: Counter;
+  readonly downstream_cx_no_route: Counter;
+  readonly downstream_cx_rx_bytes_total: Counter;
+  readonly downstream_cx_tx_bytes_total: Counter;
+  readonly idle_timeout: Counter;
+  readonly upstream_flush_total: Counter;
+  readonly downstream_cx_active: Gauge;
+
+  constructor(store: StatsStore, prefix: string) {
+    const p = `tcp.${prefix}.`;
+    this.downstream_cx_total = store.counter(p + 'downstream_cx_total');
+    this.downstream_cx_no_route = store.counter(p + 'downstream_cx_no_route');
+    this.downstream_cx_rx_bytes_total = store.counter(p + 'downstream_cx_rx_bytes_total');
+    this.downstream_cx_tx_bytes_total = store.counter(p + 'downstream_cx_tx_bytes_total');
+    this.idle_timeout = store.counter(p + 'idle_timeout');
+    this.upstream_flush_total = store.counter(p + 'upstream_flush_total');
+    this.downstream_cx_active = store.gauge(p + 'downstream_cx_active');
+  }
+}
+
+export class TcpProxyListener {
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private boundPort = 0;
+  private stats: TcpStats;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    readonly configuredPort: number,
+    public config: TcpProxyConfig,
+    private readonly store: StatsStore,
+  ) {
+    this.stats = new TcpStats(store, config.tcp.statPrefix);
+    this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.onConnection(socket));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(new Error(`listener ${this.name}: cannot listen on ${this.address}:${this.configuredPort}: ${err.message}`));
+      this.server.once('error', onError);
+      this.server.listen(this.configuredPort, this.address, () => {
+        this.server.off('error', onError);
+        this.boundPort = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  update(config: TcpProxyConfig): void {
+    this.config = config;
+    this.stats = new TcpStats(this.store, config.tcp.statPrefix);
+  }
+
+  private onConnection(down: net.Socket): void {
+    const config = this.config;
+    const stats = this.stats;
+    stats.downstream_cx_total.inc();
+    stats.downstream_cx_active.add(1);
+    this.sockets.add(down);
+    down.on('error', noop);
+    let up: net.Socket | undefined;
+    let closed = false;
+    let retryTimer: NodeJS.Immediate | undefined;
+
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      if (retryTimer) clearImmediate(retryTimer);
+      stats.downstream_cx_active.add(-1);
+      stats.downstream_cx_rx_bytes_total.inc(down.bytesRead);
+      stats.downstream_cx_tx_bytes_total.inc(down.bytesWritten);
+      this.sockets.delete(down);
+      down.destroy();
+      up?.destroy();
+    };
+    down.on('close', finish);
+
+    const cluster = config.lookupCluster(config.tcp.cluster);
+    if (!cluster) {
+      stats.downstream_cx_no_route.inc();
+      finish();
+      return;
+    }
+    const c = cluster;
+    const maxAttempts = Math.max(1, config.tcp.maxConnectAttempts);
+    const idleMs = config.tcp.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+
+    const attempt = (n: number) => {
+      retryTimer = undefined;
+      if (closed) return;
+      const host = c.chooseHost();
+      if (!host) {
+        c.stats.upstream_cx_none_healthy.inc();
+        finish();
+        return;
+      }
+      if (!c.resources.connections.canCreate()) {
+        c.stats.upstream_cx_overflow.inc();
+        finish();
+        return;
+      }
+      host.cxActive++;
+      c.stats.upstream_cx_active.add(1);
+      c.resources.connections.inc();
+      let released = false;
+      const release = (local: boolean) => {
+        if (released) return;
+        released = true;
+        host.cxActive--;
+        c.stats.upstream_cx_active.add(-1);
+        c.resources.connections.dec();
+        c.stats.upstream_cx_destroy.inc();
+        (local ? c.stats.upstream_cx_destroy_local : c.stats.upstream_cx_destroy_remote).inc();
+      };
+      const sock = connectUpstream(c, host.address, host.port, (failure) => {
+        if (failure) {
+          release(failure.reason !== 'remote connection failure');
+          if (closed) return;
+          if (n < maxAttempts) {
+            retryTimer = setImmediate(() => attempt(n + 1));
+          } else {
+            c.stats.upstream_cx_connect_attempts_exceeded.inc();
+            finish();
+          }
+          return;
+        }
+        if (closed) {
+          release(true);
+          sock.destroy();
+          return;
+        }
+        up = sock;
+        let localClose = false;
+        sock.on('error', noop);
+        sock.on('close', () => {
+          release(localClose);
+          finish();
+        });
+        down.removeListener('close', finish);
+        down.on('close', () => {
+          localClose = true;
+          finish();
+        });
+        if (idleMs > 0) {
+          const onIdle = () => {
+            this.stats.idle_timeout.inc();
+            localClose = true;
+            finish();
+          };
+          down.setTimeout(idleMs, onIdle);
+          sock.setTimeout(idleMs, onIdle);
+        }
+        sock.pipe(down);
+        down.pipe(sock);
+        down.resume();
+      });
+    };
+    attempt(1);
+  }
+
+  close(force = false): Promise<void> {
+    if (!this.closing) {
+      this.closing = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    }
+    if (force) for (const s of this.sockets) s.destroy();
+    return this.closing;
+  }
+}
+
+function noop(): void {}

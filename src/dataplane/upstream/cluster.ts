@@ -1,0 +1,271 @@
+/**
+ * Upstream clusters from DpCluster: hosts (STATIC and EDS from the snapshot's endpoints,
+ * STRICT_DNS / LOGICAL_DNS resolved with node:dns and refreshed), the load balancer, circuit
+ * breakers, connection pools per host and the cluster stats.
+ *
+ * A cluster object lives across snapshots as long as its name exists: updates change thresholds,
+ * timeouts and hosts in place (hosts that stay keep their pools). A change of protocol
+ * (HTTP/1.1 ↔ HTTP/2) replaces every host. Removed hosts and clusters drain: idle connections
+ * close at once, busy ones when their stream ends.
+ */
+import * as dns from 'node:dns';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import type { DpCluster, DpEndpoint } from '../config/model';
+import type { StatsStore } from '../stats/store';
+import { Host } from './host';
+import { chooseHost, createLoadBalancer, type LoadBalancer } from './loadBalancer';
+import { ResourceManager } from './resources';
+import { ClusterStats } from './stats';
+import type { ClusterContext } from './types';
+
+const DEFAULT_DNS_REFRESH_MS = 5000;
+
+export class Cluster implements ClusterContext {
+  readonly stats: ClusterStats;
+  readonly resources: ResourceManager;
+  connectTimeoutMs: number;
+  http2: boolean;
+  config: DpCluster;
+  hosts: Host[] = [];
+  private lb: LoadBalancer = { pick: () => undefined };
+  private draining: Host[] = [];
+  private dnsTimer: NodeJS.Timeout | undefined;
+  private dnsGeneration = 0;
+  private closed = false;
+  /** Settles once the first DNS resolution finished (immediately for other types). */
+  ready: Promise<void> = Promise.resolve();
+
+  constructor(readonly name: string, config: DpCluster, store: StatsStore, readonly logger: Logger | undefined) {
+    this.config = config;
+    this.stats = new ClusterStats(store, name);
+    const s = this.stats;
+    this.resources = new ResourceManager(config.circuitBreakers, { cx: s.cb_cx_open, pending: s.cb_rq_pending_open, rq: s.cb_rq_open, retry: s.cb_rq_retry_open });
+    this.connectTimeoutMs = config.connectTimeoutMs;
+    this.http2 = config.http2;
+    this.applyConfig(config, true);
+  }
+
+  /** The retry circuit breaker / budget the retry engine reserves slots from. */
+  get retryCircuit() {
+    return this.resources.retries;
+  }
+
+  update(config: DpCluster): void {
+    if (config === this.config) return;
+    const key = configKey(config);
+    if (key === this.configKey) {
+      this.config = config;
+      return;
+    }
+    this.applyConfig(config, false);
+  }
+
+  private configKey = '';
+
+  private applyConfig(config: DpCluster, initial: boolean): void {
+    this.configKey = configKey(config);
+    const protocolChanged = !initial && config.http2 !== this.http2;
+    this.config = config;
+    this.connectTimeoutMs = config.connectTimeoutMs;
+    this.resources.update(config.circuitBreakers);
+    if (protocolChanged) {
+      this.http2 = config.http2;
+      this.setHosts([]);
+    }
+    this.http2 = config.http2;
+    this.stopDns();
+    if (config.type === 'STRICT_DNS' || config.type === 'LOGICAL_DNS') {
+      this.ready = this.resolveDns(true);
+    } else {
+      this.setHosts(config.endpoints.map((e) => ({ address: e.address, port: e.port, weight: e.weight, hostname: e.address })));
+      this.ready = Promise.resolve();
+    }
+  }
+
+  /** Picks a host; `reject` is the retry host predicate, consulted up to `maxAttempts` picks. */
+  chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1): Host | undefined {
+    return chooseHost(this.lb, reject, maxAttempts);
+  }
+
+  /** Replaces the host set, keeping Host objects (and pools) for unchanged address:port. */
+  setHosts(next: Array<{ address: string; port: number; weight: number; hostname: string }>): void {
+    const old = new Map(this.hosts.map((h) => [`${h.address}|${h.port}`, h]));
+    const hosts: Host[] = [];
+    for (const n of next) {
+      const key = `${n.address}|${n.port}`;
+      let h = old.get(key);
+      if (h) {
+        old.delete(key);
+        h.weight = n.weight;
+      } else {
+        h = new Host(this, n.address, n.port, n.weight, n.hostname);
+      }
+      hosts.push(h);
+    }
+    for (const gone of old.values()) this.retire(gone);
+    this.hosts = hosts;
+    this.lb = createLoadBalancer(this.config.lbPolicy, hosts);
+    this.stats.membership_total.set(hosts.length);
+    this.stats.membership_healthy.set(hosts.filter((h) => h.healthy).length);
+  }
+
+  private retire(h: Host): void {
+    h.drain();
+    if (h.busy) this.draining.push(h);
+    this.draining = this.draining.filter((d) => d.busy);
+  }
+
+  private async resolveDns(initial: boolean): Promise<void> {
+    const generation = ++this.dnsGeneration;
+    const config = this.config;
+    const family = dnsFamily(config);
+    const results = await Promise.all(config.endpoints.map((e) => resolveEndpoint(e, family)));
+    if (generation !== this.dnsGeneration || this.closed) return;
+    const next: Array<{ address: string; port: number; weight: number; hostname: string }> = [];
+    let failed = false;
+    results.forEach((addrs, i) => {
+      const e = config.endpoints[i];
+      if (addrs === undefined) {
+        failed = true;
+        return;
+      }
+      if (config.type === 'LOGICAL_DNS') {
+        if (addrs.length > 0 && next.length === 0) next.push({ address: addrs[0], port: e.port, weight: e.weight, hostname: e.address });
+      } else {
+        for (const a of addrs) next.push({ address: a, port: e.port, weight: e.weight, hostname: e.address });
+      }
+    });
+    if (config.type === 'LOGICAL_DNS') {
+      // One logical host; a new resolution only changes where new connections go.
+      const current = this.hosts[0];
+      if (current && next[0] && current.port === next[0].port) current.address = next[0].address;
+      else if (next[0] || !failed) this.setHosts(next);
+    } else if (!failed || initial) {
+      // A failed refresh keeps the last good hosts, as Envoy does.
+      this.setHosts(next);
+    }
+    if (failed) this.logger?.warn({ cluster: this.name }, 'DNS resolution failed for some endpoints');
+    this.dnsTimer = setTimeout(() => void this.resolveDns(false), dnsRefreshMs(config));
+    this.dnsTimer.unref();
+  }
+
+  private stopDns(): void {
+    this.dnsGeneration++;
+    if (this.dnsTimer) clearTimeout(this.dnsTimer);
+    this.dnsTimer = undefined;
+  }
+
+  /** Active + pending streams over all hosts (draining ones included). */
+  get busy(): boolean {
+    return this.hosts.some((h) => h.busy) || this.draining.some((h) => h.busy);
+  }
+
+  /** Cluster removed from the config: in-flight requests finish, idle connections close. */
+  drain(): void {
+    this.stopDns();
+    this.closed = true;
+    for (const h of this.hosts) h.drain();
+  }
+
+  destroy(): void {
+    this.stopDns();
+    this.closed = true;
+    for (const h of [...this.hosts, ...this.draining]) h.destroy();
+    this.draining = [];
+  }
+}
+
+/** Equality of cluster configs across snapshots (they are rebuilt from JSON each time). */
+function configKey(config: DpCluster): string {
+  return JSON.stringify(config);
+}
+
+function dnsFamily(config: DpCluster): 'v4' | 'v6' | 'auto' | 'v4pref' | 'all' {
+  const raw = config.raw as Record<string, unknown>;
+  const f = String(raw.dnsLookupFamily ?? raw.dns_lookup_family ?? 'AUTO');
+  if (f === 'V4_ONLY') return 'v4';
+  if (f === 'V6_ONLY') return 'v6';
+  if (f === 'V4_PREFERRED') return 'v4pref';
+  if (f === 'ALL') return 'all';
+  return 'auto';
+}
+
+function dnsRefreshMs(config: DpCluster): number {
+  const raw = config.raw as Record<string, unknown>;
+  const v = raw.dnsRefreshRate ?? raw.dns_refresh_rate;
+  if (typeof v === 'string') {
+    const m = /^(\d+(?:\.\d+)?)s$/.exec(v);
+    if (m) return Math.max(1, Math.round(Number(m[1]) * 1000));
+  }
+  return DEFAULT_DNS_REFRESH_MS;
+}
+
+/** Addresses for one endpoint, in the order of the lookup family; undefined when resolution failed. */
+async function resolveEndpoint(e: DpEndpoint, family: ReturnType<typeof dnsFamily>): Promise<string[] | undefined> {
+  if (isIP(e.address)) return [e.address];
+  try {
+    const all = await dns.promises.lookup(e.address, { all: true, verbatim: true });
+    const v4 = all.filter((a) => a.family === 4).map((a) => a.address);
+    const v6 = all.filter((a) => a.family === 6).map((a) => a.address);
+    switch (family) {
+      case 'v4':
+        return v4;
+      case 'v6':
+        return v6;
+      case 'v4pref':
+        return v4.length > 0 ? v4 : v6;
+      case 'all':
+        return [...v4, ...v6];
+      default:
+        return v6.length > 0 ? v6 : v4;
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** All clusters by name, updated from each snapshot. */
+export class ClusterManager {
+  private readonly clusters = new Map<string, Cluster>();
+  private readonly retired = new Set<Cluster>();
+
+  constructor(private readonly store: StatsStore, private readonly logger: Logger | undefined) {}
+
+  get(name: string): Cluster | undefined {
+    return this.clusters.get(name);
+  }
+
+  all(): Cluster[] {
+    return [...this.clusters.values()];
+  }
+
+  /** Applies the snapshot's clusters; resolves once DNS clusters have their first answer (or gave up). */
+  async apply(configs: ReadonlyMap<string, DpCluster>): Promise<void> {
+    const waits: Array<Promise<void>> = [];
+    for (const [name, config] of configs) {
+      const existing = this.clusters.get(name);
+      if (existing) existing.update(config);
+      else this.clusters.set(name, new Cluster(name, config, this.store, this.logger));
+      waits.push(this.clusters.get(name)!.ready);
+    }
+    for (const [name, cluster] of this.clusters) {
+      if (configs.has(name)) continue;
+      this.clusters.delete(name);
+      cluster.drain();
+      this.retired.add(cluster);
+    }
+    for (const c of this.retired) if (!c.busy) {
+      c.destroy();
+      this.retired.delete(c);
+    }
+    await Promise.all(waits);
+  }
+
+  destroy(): void {
+    for (const c of this.clusters.values()) c.destroy();
+    for (const c of this.retired) c.destroy();
+    this.clusters.clear();
+    this.retired.clear();
+  }
+}
