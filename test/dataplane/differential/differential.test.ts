@@ -1,0 +1,61 @@
+/**
+ * The differential suite (issue 3, envoy-retry.md §8): every scenario of scenarios.ts on a real
+ * Envoy and on Ricochet's data plane (`ricochet dataplane -c <bootstrap>`), from the same
+ * bootstrap, against the same scripted upstream, with the same expectations: client status (and
+ * body for local replies), upstream attempts, retry stats, response flags, timing.
+ *
+ * One proxy per config group and plane, started on the group's first test; scenarios within a
+ * group run one after the other and read counter deltas, so they do not disturb each other.
+ *
+ * - Envoy missing: the envoy tests skip loudly (fail under CI=true), as everywhere else.
+ * - The data plane missing, or differing from Envoy: its test FAILS, with the observed vs
+ *   expected values. A scenario marked `knownDifference` fails too, with that explanation first:
+ *   nothing is left silently different.
+ */
+import { requireEnvoy } from '../../support/envoy';
+import { GROUPS, SCENARIOS, validateScenarios } from './scenarios';
+import { GroupEnv, PLANE_TITLE, checkScenario, describeObservation, runScenario, type Plane } from './runner';
+import type { Scenario } from './model';
+
+validateScenarios();
+
+async function verify(env: GroupEnv, plane: Plane, s: Scenario): Promise<void> {
+  const obs = await runScenario(env, plane, s);
+  const problems = checkScenario(s, obs);
+  const account = `\n${describeObservation(s, obs)}`;
+  if (plane === 'dataplane' && s.knownDifference) {
+    if (problems.length > 0) {
+      throw new Error(`KNOWN DIFFERENCE — Envoy does what the data plane does not yet: ${s.knownDifference}\n  ${problems.join('\n  ')}${account}`);
+    }
+    throw new Error(`${s.id} now behaves like Envoy on the data plane: remove its knownDifference ("${s.knownDifference}")${account}`);
+  }
+  if (process.env.RICOCHET_DIFF_VERBOSE === '1') process.stderr.write(`[${PLANE_TITLE[plane]}] ${s.id}: ${problems.length ? 'FAIL' : 'ok'}${account}\n`);
+  if (problems.length > 0) {
+    throw new Error(`${PLANE_TITLE[plane]} differs from the expectation (${s.section}):\n  ${problems.join('\n  ')}${account}${s.specNote ? `\n  spec note: ${s.specNote}` : ''}`);
+  }
+}
+
+for (const group of GROUPS) {
+  const scenarios = SCENARIOS.filter((s) => s.group === group.name);
+  if (scenarios.length === 0) continue;
+
+  describe(`differential [${group.name}] ${group.title}`, function () {
+    this.timeout(30_000);
+    const env = new GroupEnv(group, scenarios);
+
+    before(async () => env.startUpstreams());
+    after(async () => env.close());
+
+    for (const s of scenarios) {
+      describe(`${s.id} (${s.section}): ${s.title}`, () => {
+        it(`envoy: ${s.id}`, async function () {
+          requireEnvoy(this);
+          await verify(env, 'envoy', s);
+        });
+        it(`ricochet dataplane: ${s.id}${s.knownDifference ? ' [KNOWN DIFFERENCE]' : ''}`, async () => {
+          await verify(env, 'dataplane', s);
+        });
+      });
+    }
+  });
+}
