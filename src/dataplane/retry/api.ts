@@ -40,8 +40,13 @@ export interface RetryCircuit {
   retryFinished(): void;
 }
 
+/**
+ * `kind: 'immediate'` (added, backward compatible): Envoy's RetryImmediately — a 425 matched by
+ * `retriable-status-codes` on a request without `early-data` — runs on the next event-loop turn
+ * with `backoffMs: 0` and counts no backoff stat (§3.1 last bullet).
+ */
 export type RetryDecision =
-  | { retry: true; backoffMs: number; kind: 'exponential' | 'ratelimited' }
+  | { retry: true; backoffMs: number; kind: 'exponential' | 'ratelimited' | 'immediate' }
   | { retry: false; reason: 'not-retriable' | 'limit-exceeded' | 'overflow' };
 
 export interface RetryState {
@@ -73,6 +78,13 @@ export interface CreateRetryStateInput {
   circuit: RetryCircuit;
   /** Uniform [0,1) source for jittered backoff; Math.random by default. */
   random?: () => number;
+  /**
+   * (Added, optional.) `:method`, `:path`, `:authority`, `:scheme` of the downstream request:
+   * Envoy's `retriable_request_headers` matchers see pseudo-headers. Only read, never removed.
+   */
+  pseudoHeaders?: HeaderMap;
+  /** (Added, optional.) Wall clock in ms for UNIX_TIMESTAMP reset headers (§3.2); Date.now by default. */
+  nowMs?: () => number;
 }
 
 /** What Envoy answers locally when no upstream response is forwarded (envoy-retry.md §2.4). */
