@@ -127,8 +127,10 @@ describe('e2e (issue 3): the issue 2 retry test with `ricochet dataplane` in pla
     const mesh = await started;
     mesh.upstream.reset();
     const res = await get(`http://127.0.0.1:${mesh.ports.egress}/echo?status=503`, { headers: { host: `localhost:${mesh.upstream.port}` } });
-    assert.equal(res.status, 503);
-    assert.equal(mesh.upstream.requests, 1, 'exactly one attempt reached the upstream');
+    const unsupported = mesh.envoy.logs().split('\n').filter((l) => /unsupported|not implemented|rejected/i.test(l)).slice(-5).join('\n');
+    const detail = `response ${res.status} ${JSON.stringify(res.body.slice(0, 300))}; data plane notes:\n${unsupported}`;
+    assert.equal(res.status, 503, detail);
+    assert.equal(mesh.upstream.requests, 1, `exactly one attempt reached the upstream; ${detail}`);
   });
 
   it('the control plane reports the data plane SYNCED (it ACKs like Envoy)', async () => {

@@ -21,6 +21,27 @@ interface PlaneProxy {
   proxy: EnvoyProcess;
   ports: GroupPorts;
   config: string;
+  /** Scenarios left out of this plane's bootstrap because the proxy rejected their config: id → the proxy's words. */
+  rejected: Map<string, string>;
+}
+
+/**
+ * The scenarios whose config a start-up error names by path: `...virtual_hosts[N]...` (the N-th
+ * HTTP scenario of the bootstrap) or `static_resources.listeners[K]` with K ≥ 1 (the K-th tcp one).
+ */
+export function scenariosNamedIn(message: string, active: readonly Scenario[]): Scenario[] {
+  const http = active.filter((s) => !s.tcp);
+  const tcp = active.filter((s) => s.tcp);
+  const out = new Set<Scenario>();
+  for (const m of message.matchAll(/listeners\[0\]\S*?virtual_hosts\[(\d+)\]/g)) {
+    const s = http[Number(m[1])];
+    if (s) out.add(s);
+  }
+  for (const m of message.matchAll(/static_resources\.listeners\[(\d+)\]/g)) {
+    const k = Number(m[1]);
+    if (k >= 1 && tcp[k - 1]) out.add(tcp[k - 1]);
+  }
+  return [...out];
 }
 
 /** One config group: its upstreams (shared by both planes) and, started on first use, one proxy per plane. */
@@ -57,14 +78,31 @@ export class GroupEnv {
     const endpoints = new Map<string, number>([['dead', this.deadPort]]);
     for (const [name, u] of this.upstreams) endpoints.set(name, u.port);
     for (const [name, b] of this.blackholes) endpoints.set(name, b.port);
-    const tcp = new Map<string, number>();
-    for (const s of this.scenarios) if (s.tcp) tcp.set(s.id, await freePort());
-    const ports: GroupPorts = { admin: await freePort(), http: await freePort(), tcp, endpoints };
-    const config = writeBootstrap(this.group, this.scenarios, ports);
-    const proxy = plane === 'envoy'
-      ? await startEnvoy({ config, adminPort: ports.admin, args: ['--file-flush-interval-msec', '10'] })
-      : await startDataplane({ config, adminPort: ports.admin });
-    return { proxy, ports, config };
+    // The data plane rejects a bootstrap with a field it does not implement where ignoring it would
+    // change behaviour, naming the field by path. One scenario's exotic route must not take the
+    // whole group down: the scenarios whose virtual host (or tcp listener) is named are set aside,
+    // each failing with the rejection, and the rest start on the same bootstrap without them.
+    let active = [...this.scenarios];
+    const rejected = new Map<string, string>();
+    for (;;) {
+      const tcp = new Map<string, number>();
+      for (const s of active) if (s.tcp) tcp.set(s.id, await freePort());
+      const ports: GroupPorts = { admin: await freePort(), http: await freePort(), tcp, endpoints };
+      const config = writeBootstrap(this.group, active, ports);
+      try {
+        const proxy = plane === 'envoy'
+          ? await startEnvoy({ config, adminPort: ports.admin, args: ['--file-flush-interval-msec', '10'] })
+          : await startDataplane({ config, adminPort: ports.admin });
+        return { proxy, ports, config, rejected };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const blamed = plane === 'dataplane' ? scenariosNamedIn(message, active) : [];
+        if (blamed.length === 0) throw err;
+        const reason = message.split('\n').find((l) => /rejected|not implement/.test(l))?.trim() ?? message.split('\n')[0];
+        for (const s of blamed) rejected.set(s.id, reason);
+        active = active.filter((s) => !blamed.includes(s));
+      }
+    }
   }
 
   /** A fresh id prefix for one run of a scenario on a plane. */
@@ -245,7 +283,9 @@ function findLogLine(proxy: EnvoyProcess, scenarioId: string): string | undefine
 
 /** Runs one scenario on one plane and returns everything observed. */
 export async function runScenario(env: GroupEnv, plane: Plane, s: Scenario): Promise<Observation> {
-  const { proxy, ports } = await env.proxy(plane);
+  const { proxy, ports, rejected } = await env.proxy(plane);
+  const rejection = rejected.get(s.id);
+  if (rejection) throw new Error(`${PLANE_TITLE[plane]} rejects this scenario's config at start-up (the group's other scenarios run without it): ${rejection}`);
   const runId = env.nextRunId(plane, s);
   const before = await readCounters(proxy);
   let responses: ClientResult[];

@@ -36,6 +36,13 @@ export const GROUPS: GroupDef[] = [
     upstreams: [{ name: 'a' }],
     clusters: [{ name: 'backend', endpoints: ['a'] }],
     internal: true,
+  },
+  {
+    name: 'strict',
+    title: 'internal listener whose router has strict_check_headers [x-envoy-max-retries]',
+    upstreams: [{ name: 'a' }],
+    clusters: [{ name: 'backend', endpoints: ['a'] }],
+    internal: true,
     routerExtra: { strict_check_headers: ['x-envoy-max-retries'] },
   },
   {
@@ -357,6 +364,16 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    id: 'local-reply-connect-failure-exact',
+    title: 'the local reply for a refused connect, byte for byte: "... reset reason: remote connection failure" (Envoy 1.40 adds no transport failure reason)',
+    section: '§2.4',
+    group: 'basic',
+    cluster: 'dead',
+    requests: get('200'),
+    expect: { status: 503, body: resetBody('remote connection failure'), attempts: 0, proxyAttempts: 1, flags: 'UF', stats: { upstream_cx_connect_fail: 1 } },
+    specNote: 'envoy-retry.md §2.4 allows an optional ", transport failure reason: <detail>" suffix (and §10 suggests comparing prefixes); Envoy 1.40 on loopback sends none, so this scenario pins the exact text while the other connect-failure scenarios compare prefixes.',
+  },
+  {
     id: 'per-try-timeout-excludes-connect',
     title: 'the per-try timer starts once a connection is up: a 0.1 s per-try timeout does not fire during a 0.25 s connect timeout',
     section: '§2.3',
@@ -382,7 +399,7 @@ export const SCENARIOS: Scenario[] = [
     requests: get('200', { method: 'POST', headers: { 'content-type': 'application/grpc', te: 'trailers' }, body: '' }),
     expect: {
       status: 200,
-      headers: { 'grpc-status': '14', 'grpc-message': /^upstream connect error or disconnect\/reset before headers\. reset reason: remote connection failure/, 'content-type': 'application/grpc' },
+      headers: { 'grpc-status': '14', 'grpc-message': resetBody('remote connection failure'), 'content-type': 'application/grpc' },
       attempts: 0,
       flags: 'UF',
       stats: { upstream_cx_connect_fail: 1 },
@@ -1229,7 +1246,7 @@ export const SCENARIOS: Scenario[] = [
     id: 'internal-strict-check-headers',
     title: 'router strict_check_headers: a malformed x-envoy-max-retries is rejected with 400 and flag IH, nothing goes upstream',
     section: '§1.1',
-    group: 'internal',
+    group: 'strict',
     route: policy('5xx'),
     requests: get('200', { headers: { 'x-envoy-max-retries': 'abc' } }),
     expect: { status: 400, body: "invalid header 'x-envoy-max-retries' with value 'abc'", attempts: 0, flags: 'IH', stats: {} },
@@ -1290,13 +1307,16 @@ export const SCENARIOS: Scenario[] = [
     group: 'tcp',
     cluster: 'dead',
     tcp: { cluster: 'dead', maxConnectAttempts: 3, script: '200' },
-    expect: {
-      status: 0,
-      attempts: 0,
-      proxyAttempts: 3,
-      flags: 'UF,URX',
-      stats: { upstream_cx_connect_fail: 3, upstream_cx_connect_attempts_exceeded: 1 },
-    },
+    expect: { status: 0, attempts: 0, stats: { upstream_cx_connect_fail: 3, upstream_cx_connect_attempts_exceeded: 1 } },
+  },
+  {
+    id: 'tcp-access-log-flags',
+    title: 'tcp_proxy access log: each failed connect sets UF, exhaustion adds URX; %UPSTREAM_REQUEST_ATTEMPT_COUNT% counts the connects',
+    section: '§7.1',
+    group: 'tcp',
+    cluster: 'dead',
+    tcp: { cluster: 'dead', maxConnectAttempts: 3, script: '200' },
+    expect: { status: 0, attempts: 0, proxyAttempts: 3, flags: 'UF,URX', stats: { upstream_cx_connect_fail: 3, upstream_cx_connect_attempts_exceeded: 1 } },
   },
   {
     id: 'tcp-default-one-attempt',
@@ -1305,7 +1325,7 @@ export const SCENARIOS: Scenario[] = [
     group: 'tcp',
     cluster: 'dead',
     tcp: { cluster: 'dead', script: '200' },
-    expect: { status: 0, attempts: 0, proxyAttempts: 1, flags: 'UF,URX', stats: { upstream_cx_connect_fail: 1, upstream_cx_connect_attempts_exceeded: 1 } },
+    expect: { status: 0, attempts: 0, stats: { upstream_cx_connect_fail: 1, upstream_cx_connect_attempts_exceeded: 1 } },
   },
   {
     id: 'tcp-connected-no-retry',
@@ -1313,7 +1333,7 @@ export const SCENARIOS: Scenario[] = [
     section: '§7.1',
     group: 'tcp',
     tcp: { cluster: 'backend', maxConnectAttempts: 3, script: 'close,200' },
-    expect: { status: 0, attempts: 1, proxyAttempts: 1, stats: { upstream_cx_connect_fail: 0, upstream_cx_connect_attempts_exceeded: 0 } },
+    expect: { status: 0, attempts: 1, stats: { upstream_cx_connect_fail: 0, upstream_cx_connect_attempts_exceeded: 0 } },
   },
   {
     id: 'tcp-passthrough',
@@ -1321,9 +1341,58 @@ export const SCENARIOS: Scenario[] = [
     section: '§7.1',
     group: 'tcp',
     tcp: { cluster: 'backend', maxConnectAttempts: 3, script: '200' },
-    expect: { status: 200, attempts: 1, proxyAttempts: 1, stats: { upstream_cx_connect_fail: 0 } },
+    expect: { status: 200, attempts: 1, stats: { upstream_cx_connect_fail: 0 } },
   },
 ];
+
+/**
+ * What real Envoy does that Ricochet's data plane does not yet, by scenario id. The data plane
+ * test of each still runs and FAILS, printing this text first and then the observed vs expected
+ * values; once the data plane matches Envoy the test fails asking for the entry to be removed.
+ */
+export const KNOWN_DIFFERENCES: Record<string, string> = {
+  'local-reply-connect-failure-exact':
+    "Envoy 1.40's local reply for a refused connect ends at the reset reason (\"... reset reason: remote connection failure\"); " +
+    'the data plane appends ", transport failure reason: delayed connect error: 111".',
+  'local-reply-malformed-response':
+    'Envoy answers an unparsable upstream response with 502 "... reset reason: protocol error"; the data plane appends ' +
+    '", transport failure reason: Parse Error: Expected HTTP/, RTSP/ or ICE/" (node\'s parser message). Status, UPE and stats match.',
+  'grpc-local-reply':
+    'For a gRPC request Envoy puts exactly the local-reply text in grpc-message ("upstream connect error or disconnect/reset before ' +
+    'headers. reset reason: remote connection failure", no transport failure reason); the data plane appends ", transport failure ' +
+    'reason: delayed connect error: 111" (same root cause as local-reply-connect-failure-exact). Status 200, grpc-status 14 and content-type match.',
+  'hedge-on-per-try-timeout':
+    'hedge_policy.hedge_on_per_try_timeout: Envoy starts a second attempt at the per-try timeout, keeps the first running and ' +
+    'answers with the first good response; the data plane rejects any bootstrap with hedge_policy ("request hedging is not implemented").',
+  'ratelimited-backoff-cut-by-route-timeout':
+    'Envoy 1.40 charges upstream_rq_retry and upstream_rq_retry_backoff_* when the retry attempt launches: if the route timeout ' +
+    'fires during the backoff neither moves (0/0). The data plane charges both when the retry is scheduled (1/1), as ' +
+    'envoy-retry.md §6.1 says. Status, body, UT and attempts match.',
+  'buffer-limit-507-in-backoff':
+    'Same root cause as ratelimited-backoff-cut-by-route-timeout: the retry never launches (the 507 ends the request in backoff), ' +
+    'so Envoy counts upstream_rq_retry 0 and upstream_rq_retry_backoff_ratelimited 0; the data plane counts 1 and 1. ' +
+    'Status 507, body and retry_or_shadow_abandoned match.',
+  'vcluster-and-route-stats':
+    'Envoy keeps retry stats per virtual cluster (vhost.<vh>.vcluster.<vc>.upstream_rq_retry*) and per route with a stat_prefix ' +
+    '(vhost.<vh>.route.<prefix>.upstream_rq_retry*); the data plane publishes neither (both listed as ignored at start-up).',
+  'internal-timeout-alt-response':
+    'x-envoy-upstream-rq-timeout-alt-response on an internal request: Envoy answers the route timeout with an empty 204; ' +
+    'the data plane answers 504 "upstream request timeout".',
+  'internal-strict-check-headers':
+    'router strict_check_headers: Envoy answers a malformed x-envoy-max-retries with 400 "invalid header \'x-envoy-max-retries\' ' +
+    'with value \'abc\'" and flag IH; the data plane rejects the bootstrap ("strict checking of x-envoy-* request headers ... is not implemented").',
+  'pool-overflow-not-retried':
+    'A max_requests overflow is counted by Envoy as upstream_rq_active_overflow; the data plane counts upstream_rq_pending_overflow. ' +
+    'Status 503, "reset reason: overflow", x-envoy-overloaded, UO and no retry match.',
+  'tcp-access-log-flags':
+    'Envoy writes a tcp_proxy access log line per downstream connection (%RESPONSE_FLAGS% "UF,URX", %UPSTREAM_REQUEST_ATTEMPT_COUNT% 3); ' +
+    'the data plane ignores tcp_proxy access_log ("TCP proxy access logs are not written"). Connect attempts and stats match.',
+};
+
+for (const s of SCENARIOS) {
+  const known = KNOWN_DIFFERENCES[s.id];
+  if (known) s.knownDifference = known;
+}
 
 function fmt(xs: Array<number | undefined>): string {
   return xs.map((x) => (x === undefined ? '?' : x.toFixed(0))).join(', ');
@@ -1339,5 +1408,6 @@ export function validateScenarios(list: readonly Scenario[] = SCENARIOS): void {
     if (!GROUPS.some((g) => g.name === s.group)) throw new Error(`${s.id}: unknown group ${s.group}`);
     if (!s.requests === !s.tcp) throw new Error(`${s.id}: exactly one of requests / tcp`);
   }
+  for (const id of Object.keys(KNOWN_DIFFERENCES)) if (!seen.has(id)) throw new Error(`KNOWN_DIFFERENCES names no scenario: ${id}`);
 }
 
