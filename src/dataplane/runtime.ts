@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { AccessLogSinks } from './accessLog/sink';
-import type { DpListener, DpSnapshot } from './config/model';
+import type { DpAccessLog, DpListener, DpSnapshot, DpTcpProxy } from './config/model';
 import { compileHcm } from './http/hcm';
 import { HttpListener } from './http/listener';
 import type { StatsStore } from './stats/store';
@@ -97,7 +97,9 @@ export class DataplaneRuntime {
             this.listeners.set(l.name, { kind: 'http', config: l, listener });
           }
         } else {
-          const tcpConfig = { tcp: l.filter.tcp, lookupCluster, logger: this.logger };
+          // `accessLogs` on DpTcpProxy: honoured when the config layer provides it.
+          const tcpLogs = (l.filter.tcp as DpTcpProxy & { accessLogs?: DpAccessLog[] }).accessLogs ?? [];
+          const tcpConfig = { tcp: l.filter.tcp, lookupCluster, accessLoggers: tcpLogs.map((a) => this.sinks.create(a)), logger: this.logger };
           if (current && current.kind === 'tcp') {
             current.listener.update(tcpConfig);
             current.config = l;

@@ -51,6 +51,7 @@ export function compileHcm(input: CompileHcmInput): HcmConfig {
         faultFilter: faultFilter?.config,
         hasFaultFilter: faultFilter !== undefined,
         hcmBufferLimitBytes: hcm.bufferLimitBytes,
+        stats: input.stats,
       })
     : undefined;
   const rawHcm = findHcmRaw(listener.raw);

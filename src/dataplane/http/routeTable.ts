@@ -19,12 +19,17 @@ import type { DpFaultConfig, DpHeaderMatcher, DpRoute, DpRouteAction, DpRouteCon
 import type { HeaderMap } from '../retry/api';
 import type { Cluster } from '../upstream/cluster';
 import { retryEngine } from '../router/engine';
+import { fanOutRetryStats, ScopedStats, type VirtualClusterConfig } from '../router/scopedStats';
+import type { RetryStats } from '../retry/api';
+import type { StatsStore } from '../stats/store';
 import { stripPort } from './headers';
 
 export interface CompiledVirtualHost {
   name: string;
   config: DpVirtualHost;
   routes: CompiledRoute[];
+  /** `virtual_clusters`, in order (the first whose matchers all match the request wins). */
+  virtualClusters: Array<{ name: string; headers: DpHeaderMatcher[]; stats: ScopedStats }>;
 }
 
 export interface WeightedTarget {
@@ -48,6 +53,10 @@ export interface CompiledRoute {
   fault: DpFaultConfig | undefined;
   /** Retry buffer limit (envoy-retry.md §5.1). */
   bufferLimitBytes: number;
+  /** `vhost.<vhost>.route.<stat_prefix>.` stats when the route has a stat_prefix. */
+  routeStats: ScopedStats | undefined;
+  /** Retry counters for the engine: the cluster's, fanned out to the route and virtual cluster scopes. */
+  retryStats(cluster: Cluster, vcluster: ScopedStats | undefined): RetryStats;
   matches(path: string, fullPath: string, headers: () => HeaderMap, query: () => URLSearchParams): boolean;
 }
 
@@ -57,6 +66,7 @@ export interface RouteTableOptions {
   faultFilter: DpFaultConfig | undefined;
   hasFaultFilter: boolean;
   hcmBufferLimitBytes: number;
+  stats: StatsStore;
 }
 
 export class RouteTable {
@@ -72,7 +82,13 @@ export class RouteTable {
     const raw = config.raw as Record<string, unknown>;
     this.ignorePortInHostMatching = Boolean(raw.ignorePortInHostMatching ?? raw.ignore_port_in_host_matching);
     for (const vh of config.virtualHosts) {
-      const compiled: CompiledVirtualHost = { name: vh.name, config: vh, routes: [] };
+      const vcs = (vh as DpVirtualHost & { virtualClusters?: VirtualClusterConfig[] }).virtualClusters ?? [];
+      const compiled: CompiledVirtualHost = {
+        name: vh.name,
+        config: vh,
+        routes: [],
+        virtualClusters: vcs.map((vc) => ({ name: vc.name, headers: vc.headers, stats: new ScopedStats(opts.stats, `vhost.${vh.name}.vcluster.${vc.name}.`) })),
+      };
       compiled.routes = vh.routes.map((r) => compileRoute(r, compiled, opts));
       for (const d of vh.domains) {
         const domain = d.toLowerCase();
@@ -106,6 +122,15 @@ export class RouteTable {
       if (host.length > prefix.length && host.startsWith(prefix)) return vh;
     }
     return this.defaultVhost;
+  }
+
+  /** The request's virtual cluster, if the virtual host has some and one matches. */
+  static virtualCluster(vh: CompiledVirtualHost, headers: () => HeaderMap): ScopedStats | undefined {
+    if (vh.virtualClusters.length === 0) return undefined;
+    const h = headers();
+    const engine = retryEngine();
+    for (const vc of vh.virtualClusters) if (vc.headers.every((m) => engine.headerMatches(m, h))) return vc.stats;
+    return undefined;
   }
 
   /** First matching route of the virtual host. */
@@ -177,6 +202,9 @@ function compileRoute(route: DpRoute, vhost: CompiledVirtualHost, opts: RouteTab
     weightedTotal = weighted.reduce((s, w) => s + w.weight, 0);
   }
   const perRoute = route.perRequestBufferLimitBytes;
+  const statPrefix = (route as DpRoute & { statPrefix?: string }).statPrefix;
+  const routeStats = statPrefix ? new ScopedStats(opts.stats, `vhost.${vhost.name}.route.${statPrefix}.`) : undefined;
+  const retryStatsCache = new Map<Cluster, Map<ScopedStats | undefined, RetryStats>>();
   return {
     name: route.name,
     config: route,
@@ -189,6 +217,18 @@ function compileRoute(route: DpRoute, vhost: CompiledVirtualHost, opts: RouteTab
     direct,
     fault: opts.hasFaultFilter ? (route.fault ?? opts.faultFilter) : undefined,
     bufferLimitBytes: perRoute !== undefined ? Math.min(perRoute, opts.hcmBufferLimitBytes) : opts.hcmBufferLimitBytes,
+    routeStats,
+    retryStats(cluster, vcluster) {
+      if (!routeStats && !vcluster) return cluster.stats.retry;
+      let byVc = retryStatsCache.get(cluster);
+      if (!byVc) retryStatsCache.set(cluster, (byVc = new Map()));
+      let rs = byVc.get(vcluster);
+      if (!rs) {
+        const scopes = [vcluster, routeStats].filter((x): x is ScopedStats => x !== undefined);
+        byVc.set(vcluster, (rs = fanOutRetryStats(cluster.stats.retry, scopes)));
+      }
+      return rs;
+    },
     matches,
   };
 }

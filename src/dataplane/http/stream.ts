@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { LogEntry } from '../accessLog/format';
 import type { HeaderMap } from '../retry/api';
 import { F } from '../router/flags';
+import type { ScopedStats } from '../router/scopedStats';
 import { Router } from '../router/router';
 import { decideFault, FAULT_ABORT_BODY } from './fault';
 import { EXTERNAL_STRIPPED, HOP_BY_HOP, isDefaultInternal, RESPONSE_HOP_BY_HOP, stripPort } from './headers';
@@ -48,10 +49,13 @@ export class HttpStream {
   upstreamLocalAddress: string | undefined;
   transportFailureReason: string | undefined;
   route: CompiledRoute | undefined;
+  /** The request's virtual cluster stats (envoy-retry.md §6.2), if any. */
+  vcluster: ScopedStats | undefined;
   /** Set by the router: the downstream went away (or was reset) before the response completed. */
   onDownstreamReset: (() => void) | undefined;
 
   private responseHeaders: HeaderMap | undefined;
+  private pseudo: HeaderMap | undefined;
   private lastRxMs: number | undefined;
   private firstTxMs: number | undefined;
   private bodyChunks: Buffer[] | undefined = [];
@@ -178,8 +182,9 @@ export class HttpStream {
     const vh = table?.findVirtualHost(this.authority);
     let route: CompiledRoute | undefined;
     if (vh) {
-      let pseudo: HeaderMap | undefined;
-      route = RouteTable.route(vh, this.path, () => (pseudo ??= { ...this.headers, ':method': this.method, ':path': this.path, ':authority': this.authority, ':scheme': this.scheme }));
+      const withPseudo = () => this.headersWithPseudo();
+      route = RouteTable.route(vh, this.path, withPseudo);
+      if (route) this.vcluster = RouteTable.virtualCluster(vh, withPseudo);
     }
     if (!route) {
       config.stats.no_route.inc();
@@ -216,6 +221,11 @@ export class HttpStream {
       }
     }
     this.decodeRouter(route);
+  }
+
+  /** Request headers plus :method, :path, :authority, :scheme (for header matchers). */
+  headersWithPseudo(): HeaderMap {
+    return (this.pseudo ??= { ...this.headers, ':method': this.method, ':path': this.path, ':authority': this.authority, ':scheme': this.scheme });
   }
 
   private clearFault(): void {
@@ -258,6 +268,15 @@ export class HttpStream {
     if (chunks) for (const c of chunks) data(c);
   }
 
+  /** Flow control of the request body (the upstream cannot take more yet). */
+  pauseBody(): void {
+    if (!this.bodyComplete) this.req.pause();
+  }
+
+  resumeBody(): void {
+    this.req.resume();
+  }
+
   /** Envoy's sendLocalReply: a response made by the proxy (or a reset if a response already started). */
   sendLocalReply(status: number, body: string, extra: Record<string, string> | undefined, details: string): void {
     if (this.finished) return;
@@ -283,7 +302,7 @@ export class HttpStream {
   private sendGrpcLocalReply(grpcStatus: number, message: string, extra: Record<string, string>, details: string): void {
     this.responseCodeDetails = details;
     const flat = ['content-type', 'application/grpc', 'grpc-status', String(grpcStatus)];
-    if (message) flat.push('grpc-message', encodeURIComponent(message).replace(/%20/g, ' '));
+    if (message) flat.push('grpc-message', grpcPercentEncode(message));
     flat.push('content-length', '0');
     for (const k in extra) flat.push(k, extra[k]);
     flat.push('server', 'envoy');
@@ -405,6 +424,15 @@ function formatAddress(ip: string | undefined, port: number | undefined): string
   if (!ip) return '-';
   const a = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+/** gRPC's grpc-message encoding: percent-encode bytes outside 0x20–0x7E, and '%'. */
+function grpcPercentEncode(text: string): string {
+  let out = '';
+  for (const b of Buffer.from(text, 'utf8')) {
+    out += b < 0x20 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(b);
+  }
+  return out;
 }
 
 function isGrpc(contentType: string | undefined): boolean {

@@ -30,6 +30,7 @@ import { retryEngine, type RetryEngine } from './engine';
 import { F, flagBit } from './flags';
 import { UpstreamRequest, type AttemptOwner } from './upstreamRequest';
 import { ROUTER_CONSUMED } from '../http/headers';
+import type { ScopedStats } from './scopedStats';
 
 const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
 
@@ -54,16 +55,25 @@ export class Router implements AttemptOwner {
   private backoffTimer: NodeJS.Timeout | undefined;
   private backoffImmediate: NodeJS.Immediate | undefined;
   private done = false;
+  private readPaused = false;
   private responseStarted = false;
   private attemptedHosts: Host[] | undefined;
   private hostSelectionAttempts = 1;
   private path: string;
   private authority: string;
+  /** 504, or 204 with x-envoy-upstream-rq-timeout-alt-response. */
+  private timeoutCode = 504;
   /** Flags decided along the way (URX / UO) for the final local reply. */
   private extraFlags: string[] = [];
 
+  /** Virtual cluster and route stat scopes of this request (§6.2). */
+  private readonly scopes: ScopedStats[];
+
   constructor(private readonly stream: HttpStream, private readonly route: CompiledRoute, private readonly cluster: Cluster) {
     this.engine = retryEngine();
+    this.scopes = [];
+    if (stream.vcluster) this.scopes.push(stream.vcluster);
+    if (route.routeStats) this.scopes.push(route.routeStats);
     this.action = route.action!;
     this.vhost = route.vhost.config;
     this.path = stream.path;
@@ -74,12 +84,14 @@ export class Router implements AttemptOwner {
     const { stream, action, engine } = this;
     const headers = stream.headers;
     const policy = action.retryPolicy;
+    // Internal requests may ask for an empty 204 instead of the 504 on timeouts (§2.3).
+    this.timeoutCode = stream.internal && headers['x-envoy-upstream-rq-timeout-alt-response'] !== undefined ? 204 : 504;
     this.timeouts = engine.effectiveTimeouts(action.timeoutMs, policy, headers, stream.internal);
     this.retryState = engine.createRetryState({
       policy,
       requestHeaders: headers,
       internal: stream.internal,
-      stats: this.cluster.stats.retry,
+      stats: this.route.retryStats(this.cluster, stream.vcluster),
       circuit: this.cluster.retryCircuit,
       pseudoHeaders: { ':method': stream.method, ':path': stream.path, ':authority': stream.authority, ':scheme': stream.scheme },
     });
@@ -136,7 +148,19 @@ export class Router implements AttemptOwner {
         this.bufferedBytes += chunk.length;
       }
     }
-    this.upstream?.sendData(chunk);
+    const u = this.upstream;
+    if (u && !u.sendData(chunk) && !this.readPaused) {
+      // Flow control: stop reading the client until this attempt can take more.
+      this.readPaused = true;
+      this.stream.pauseBody();
+      u.onceWritable(() => this.resumeReading());
+    }
+  }
+
+  private resumeReading(): void {
+    if (!this.readPaused) return;
+    this.readPaused = false;
+    this.stream.resumeBody();
   }
 
   private onBodyEnd(): void {
@@ -161,7 +185,7 @@ export class Router implements AttemptOwner {
     const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts);
     if (!host) {
       this.cluster.stats.upstream_cx_none_healthy.inc();
-      this.cluster.stats.chargeResponse(503);
+      this.charge(503);
       this.sendLocal(this.engine.localReplyNoHealthyUpstream(), 'no_healthy_upstream', this.isRetry);
       return;
     }
@@ -169,8 +193,9 @@ export class Router implements AttemptOwner {
     const stream = this.stream;
     stream.attemptCount = this.attemptCount;
     stream.upstreamHost = host.addressString;
-    const attempt = new UpstreamRequest(this, host, this.buildHead(host), this.buffered ? this.buffered.slice() : []);
+    const attempt = new UpstreamRequest(this, host, this.buildHead(host), this.buffered ? this.buffered.slice() : [], this.route.bufferLimitBytes);
     this.upstream = attempt;
+    this.resumeReading();
     attempt.start();
   }
 
@@ -202,6 +227,7 @@ export class Router implements AttemptOwner {
   onAttemptStreamReady(attempt: UpstreamRequest): void {
     if (attempt !== this.upstream) return;
     this.requestStarted = true;
+    for (const sc of this.scopes) sc.upstream_rq_total.inc();
     const s = attempt.stream!;
     if (this.stream.config.accessLoggers.length > 0) this.stream.upstreamLocalAddress = s.localAddress();
     if (this.downstreamComplete) attempt.setupPerTryTimeout(this.timeouts.perTryTimeoutMs, this.timeouts.perTryIdleTimeoutMs);
@@ -231,7 +257,7 @@ export class Router implements AttemptOwner {
     const extra: string[] = [];
     if (this.downstreamComplete) extra.push('x-envoy-upstream-service-time', String(Math.floor(performance.now() - this.downstreamCompleteAt)));
     if (this.vhost.includeAttemptCountInResponse) extra.push('x-envoy-attempt-count', String(this.attemptCount));
-    this.cluster.stats.chargeResponse(status);
+    this.charge(status);
     this.stream.encodeHeaders(status, raw, headers, extra);
   }
 
@@ -263,7 +289,7 @@ export class Router implements AttemptOwner {
       return;
     }
     if (this.maybeRetryReset(reason, false)) return;
-    this.cluster.stats.chargeResponse(reason === 'protocol error' ? 502 : 503);
+    this.charge(reason === 'protocol error' ? 502 : 503);
     const reply = this.engine.localReplyForReset(reason, this.isRetry, this.extraFlags, detail || undefined);
     if (reason === 'overflow' && reply.headers['x-envoy-overloaded'] === undefined) reply.headers['x-envoy-overloaded'] = 'true';
     this.sendLocal(reply, reason === 'overflow' ? 'overflow' : 'upstream_reset_before_response_started');
@@ -282,8 +308,8 @@ export class Router implements AttemptOwner {
       return;
     }
     if (this.maybeRetryReset('local reset', true)) return;
-    s.chargeResponse(504);
-    this.sendLocal(this.engine.localReplyForTimeout(this.extraFlags), idle ? 'upstream_per_try_idle_timeout' : 'upstream_per_try_timeout');
+    this.charge(this.timeoutCode);
+    this.sendLocal(this.engine.localReplyForTimeout(this.extraFlags, this.timeoutCode === 204), idle ? 'upstream_per_try_idle_timeout' : 'upstream_per_try_timeout');
   }
 
   private maybeRetryReset(reason: ResetReason, timeoutRetry: boolean): boolean {
@@ -324,7 +350,8 @@ export class Router implements AttemptOwner {
     const u = this.upstream;
     if (u) {
       s.upstream_rq_timeout.inc();
-      if (u.awaitingHeaders) s.chargeResponse(504);
+      for (const sc of this.scopes) sc.upstream_rq_timeout.inc();
+      if (u.awaitingHeaders) this.charge(this.timeoutCode);
       u.reset();
       this.upstream = undefined;
     }
@@ -335,7 +362,7 @@ export class Router implements AttemptOwner {
       this.stream.resetDownstream();
       return;
     }
-    this.sendLocal(this.engine.localReplyForTimeout([]), 'response_timeout');
+    this.sendLocal(this.engine.localReplyForTimeout([], this.timeoutCode === 204), 'response_timeout');
   }
 
   private onDownstreamReset(): void {
@@ -343,6 +370,12 @@ export class Router implements AttemptOwner {
     this.upstream?.reset();
     this.upstream = undefined;
     this.cleanup();
+  }
+
+  /** The final response code in the cluster's stats and the request's scopes. */
+  private charge(code: number): void {
+    this.cluster.stats.chargeResponse(code);
+    for (const s of this.scopes) s.chargeResponse(code);
   }
 
   // ---- endings
@@ -381,5 +414,6 @@ export class Router implements AttemptOwner {
     const u = this.upstream;
     this.upstream = undefined;
     u?.reset();
+    this.resumeReading();
   }
 }

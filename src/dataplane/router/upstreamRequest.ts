@@ -23,6 +23,8 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   awaitingHeaders = true;
   private handle: Cancellable | null = null;
   private pending: Buffer[];
+  private pendingBytes = 0;
+  private writableWaiters: Array<() => void> = [];
   private endSent = false;
   private done = false;
   private perTryTimer: NodeJS.Timeout | undefined;
@@ -35,6 +37,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
     private readonly head: RequestHead,
     /** Body bytes received so far (the retry buffer), replayed to this attempt. */
     initialBody: Buffer[],
+    private readonly highWatermark: number,
   ) {
     this.pending = initialBody;
   }
@@ -61,9 +64,16 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
     this.pending = [];
     stream.sendHeaders(this.head, this, complete && chunks.length === 0);
     if (this.done) return; // failed inline
-    for (const c of chunks) stream.sendData(c);
+    let writable = true;
+    for (const c of chunks) writable = stream.sendData(c);
     if (complete && !stream.encodeComplete) stream.end();
     this.endSent = complete;
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    if (waiters.length > 0) {
+      if (writable) for (const w of waiters) w();
+      else stream.onceDrain(() => waiters.forEach((w) => w()));
+    }
     this.owner.onAttemptStreamReady(this);
   }
 
@@ -71,16 +81,30 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
     this.handle = null;
     if (this.done) return;
     this.done = true;
+    this.releaseWaiters();
     this.clearTimers();
     this.owner.onAttemptReset(this, reason, detail);
   }
 
   // ---- body from the router
 
-  sendData(chunk: Buffer): void {
-    if (this.done) return;
-    if (this.stream) this.stream.sendData(chunk);
-    else this.pending.push(chunk);
+  /**
+   * Forwards a body chunk (queued until the stream is ready). False asks the router to stop
+   * reading the downstream until `onceWritable` fires: the codec's buffer is full, or more than
+   * the buffer limit waits for a connection (Envoy's watermarks).
+   */
+  sendData(chunk: Buffer): boolean {
+    if (this.done) return true;
+    if (this.stream) return this.stream.sendData(chunk);
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    return this.pendingBytes < this.highWatermark;
+  }
+
+  onceWritable(cb: () => void): void {
+    if (this.done) queueMicrotask(cb);
+    else if (this.stream) this.stream.onceDrain(cb);
+    else this.writableWaiters.push(cb);
   }
 
   endStream(): void {
@@ -118,6 +142,12 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
 
   private touchIdle(): void {
     this.idleTimer?.refresh();
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const w of waiters) w();
   }
 
   clearTimers(): void {
@@ -162,6 +192,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
     if (this.done && !this.stream && !this.handle) return;
     this.done = true;
     this.clearTimers();
+    this.releaseWaiters();
     if (this.handle) {
       this.handle.cancel();
       this.handle = null;

@@ -7,9 +7,13 @@
  * ways (half-close propagated) until either side closes or the idle timeout (default 1 h) fires.
  */
 import * as net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { LogEntry } from '../accessLog/format';
+import type { AccessLogger } from '../accessLog/sink';
 import type { DpTcpProxy } from '../config/model';
+import { F } from '../router/flags';
 import type { Counter, Gauge, StatsStore } from '../stats/store';
 import type { Cluster } from '../upstream/cluster';
 import { connectUpstream } from '../upstream/connect';
@@ -19,6 +23,8 @@ const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 export interface TcpProxyConfig {
   tcp: DpTcpProxy;
   lookupCluster(name: string): Cluster | undefined;
+  /** The tcp_proxy's `access_log`: one line per downstream connection. */
+  accessLoggers: AccessLogger[];
   logger: Logger | undefined;
 }
 
@@ -92,6 +98,13 @@ export class TcpProxyListener {
     let up: net.Socket | undefined;
     let closed = false;
     let retryTimer: NodeJS.Immediate | undefined;
+    const startMs = Date.now();
+    const t0 = performance.now();
+    let flags = 0;
+    let attempts = 0;
+    let upstreamHost: string | undefined;
+    const remote = formatAddress(down.remoteAddress, down.remotePort);
+    const local = formatAddress(down.localAddress, down.localPort);
 
     const finish = () => {
       if (closed) return;
@@ -101,8 +114,40 @@ export class TcpProxyListener {
       stats.downstream_cx_rx_bytes_total.inc(down.bytesRead);
       stats.downstream_cx_tx_bytes_total.inc(down.bytesWritten);
       this.sockets.delete(down);
+      const bytesReceived = down.bytesRead;
+      const bytesSent = down.bytesWritten;
       down.destroy();
       up?.destroy();
+      if (config.accessLoggers.length > 0) {
+        const entry: LogEntry = {
+          startTimeMs: startMs,
+          durationMs: Math.floor(performance.now() - t0),
+          requestDurationMs: undefined,
+          responseDurationMs: undefined,
+          method: '',
+          path: '',
+          authority: '',
+          scheme: '',
+          protocol: '-',
+          requestHeaders: {},
+          responseHeaders: undefined,
+          responseCode: 0,
+          responseCodeDetails: undefined,
+          flags,
+          attemptCount: attempts,
+          bytesReceived,
+          bytesSent,
+          upstreamHost,
+          upstreamCluster: config.tcp.cluster,
+          upstreamLocalAddress: undefined,
+          upstreamTransportFailureReason: undefined,
+          downstreamRemoteAddress: remote,
+          downstreamLocalAddress: local,
+          routeName: undefined,
+          connectionId: 0,
+        };
+        for (const l of config.accessLoggers) l.log(entry);
+      }
     };
     down.on('close', finish);
 
@@ -122,14 +167,18 @@ export class TcpProxyListener {
       const host = c.chooseHost();
       if (!host) {
         c.stats.upstream_cx_none_healthy.inc();
+        flags |= F.UH;
         finish();
         return;
       }
       if (!c.resources.connections.canCreate()) {
         c.stats.upstream_cx_overflow.inc();
+        flags |= F.UO;
         finish();
         return;
       }
+      attempts = n;
+      upstreamHost = host.addressString;
       host.cxActive++;
       c.stats.upstream_cx_active.add(1);
       c.resources.connections.inc();
@@ -147,10 +196,12 @@ export class TcpProxyListener {
         if (failure) {
           release(failure.reason !== 'remote connection failure');
           if (closed) return;
+          flags |= F.UF;
           if (n < maxAttempts) {
             retryTimer = setImmediate(() => attempt(n + 1));
           } else {
             c.stats.upstream_cx_connect_attempts_exceeded.inc();
+            flags |= F.URX;
             finish();
           }
           return;
@@ -196,6 +247,12 @@ export class TcpProxyListener {
     if (force) for (const s of this.sockets) s.destroy();
     return this.closing;
   }
+}
+
+function formatAddress(ip: string | undefined, port: number | undefined): string {
+  if (!ip) return '-';
+  const a = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
 }
 
 function noop(): void {}

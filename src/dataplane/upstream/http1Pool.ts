@@ -194,8 +194,14 @@ class H1Stream implements UpstreamStream {
     if (endStream) this.end();
   }
 
-  sendData(chunk: Buffer): void {
-    if (this.req && !this.resetLocally) this.req.write(chunk);
+  sendData(chunk: Buffer): boolean {
+    if (this.req && !this.resetLocally && !this.req.destroyed) return this.req.write(chunk);
+    return true;
+  }
+
+  onceDrain(cb: () => void): void {
+    if (this.req && !this.resetLocally && !this.req.destroyed) this.req.once('drain', cb);
+    else queueMicrotask(cb);
   }
 
   end(): void {
@@ -266,7 +272,8 @@ class H1Stream implements UpstreamStream {
     const code = err.code ?? '';
     if (code.startsWith('HPE_')) {
       this.pool.host.cluster.stats.upstream_cx_protocol_error.inc();
-      this.fail('protocol error', err.message);
+      // Envoy's local reply names no transport failure reason for a codec error.
+      this.fail('protocol error', '');
     } else {
       this.fail('connection termination', '');
     }

@@ -197,8 +197,14 @@ class H2Stream implements UpstreamStream {
     stream.on('close', () => this.onStreamClose());
   }
 
-  sendData(chunk: Buffer): void {
-    if (this.stream && !this.resetLocally && !this.stream.destroyed) this.stream.write(chunk);
+  sendData(chunk: Buffer): boolean {
+    if (this.stream && !this.resetLocally && !this.stream.destroyed) return this.stream.write(chunk);
+    return true;
+  }
+
+  onceDrain(cb: () => void): void {
+    if (this.stream && !this.resetLocally && !this.stream.destroyed) this.stream.once('drain', cb);
+    else queueMicrotask(cb);
   }
 
   end(): void {

@@ -99,12 +99,14 @@ export abstract class PoolBase implements ConnPool {
 
   /**
    * Counts a stream attached to a connected connection, or refuses it when `max_requests` is
-   * reached (Envoy's attachStreamToClient). Returns false on overflow (already reported).
+   * reached (Envoy's attachStreamToClient; since Envoy 1.38 that refusal counts
+   * `upstream_rq_active_overflow`, not `upstream_rq_pending_overflow`). Returns false on overflow
+   * (already reported).
    */
   protected admitStream(cb: PoolCallbacks): boolean {
     const ctx = this.host.cluster;
     if (!ctx.resources.requests.canCreate()) {
-      ctx.stats.upstream_rq_pending_overflow.inc();
+      ctx.stats.upstream_rq_active_overflow.inc();
       cb.onPoolFailure('overflow', '');
       return false;
     }

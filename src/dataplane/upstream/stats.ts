@@ -36,6 +36,7 @@ export class ClusterStats {
   readonly upstream_rq_pending_total: Counter;
   readonly upstream_rq_pending_active: Gauge;
   readonly upstream_rq_pending_overflow: Counter;
+  readonly upstream_rq_active_overflow: Counter;
   readonly upstream_rq_pending_failure_eject: Counter;
   readonly upstream_rq_cancelled: Counter;
   readonly upstream_rq_completed: Counter;
@@ -93,6 +94,7 @@ export class ClusterStats {
     this.upstream_rq_pending_total = c('upstream_rq_pending_total');
     this.upstream_rq_pending_active = g('upstream_rq_pending_active');
     this.upstream_rq_pending_overflow = c('upstream_rq_pending_overflow');
+    this.upstream_rq_active_overflow = c('upstream_rq_active_overflow');
     this.upstream_rq_pending_failure_eject = c('upstream_rq_pending_failure_eject');
     this.upstream_rq_cancelled = c('upstream_rq_cancelled');
     this.upstream_rq_completed = c('upstream_rq_completed');

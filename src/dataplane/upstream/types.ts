@@ -46,7 +46,9 @@ export interface UpstreamStream {
   readonly protocol: 'HTTP/1.1' | 'HTTP/2';
   /** Hands the request headers to the codec; the request has "started" (§1.4) from here on. */
   sendHeaders(head: RequestHead, handler: StreamHandler, endStream: boolean): void;
-  sendData(chunk: Buffer): void;
+  /** False when the codec's buffer is full: wait for onceDrain before sending more. */
+  sendData(chunk: Buffer): boolean;
+  onceDrain(cb: () => void): void;
   end(): void;
   /** True once the whole request has been written to the codec. */
   readonly encodeComplete: boolean;
