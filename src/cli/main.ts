@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { RicochetError } from '../lib/errors';
+import { registerDataplane } from './dataplane';
 import { registerServe } from './serve';
 import { registerTranslate } from './translate';
 import { VERSION } from '../version';
@@ -12,6 +13,7 @@ export function main(argv: string[]): void {
     .showHelpAfterError();
   registerServe(program);
   registerTranslate(program);
+  registerDataplane(program);
   program.command('version').description('print the version').action(() => console.log(`ricochet ${VERSION}`));
   program.parseAsync(argv).catch((err: unknown) => {
     if (err instanceof RicochetError) {

@@ -7,6 +7,7 @@ import { ControlPlane } from '../controlplane/controlPlane';
 import { AdsServer } from '../xds/server/ads';
 import { buildAdminServer } from '../admin/server';
 import type { OutboundTrafficPolicy } from '../xds/translate';
+import { snapshotsFromCache, startDataplane, type RunningDataplane } from '../dataplane';
 
 interface ServeOptions {
   sources: string;
@@ -15,6 +16,8 @@ interface ServeOptions {
   egressAddress: string;
   outboundTrafficPolicy: OutboundTrafficPolicy;
   logLevel: string;
+  dataplane: boolean;
+  dataplaneAdminAddress: string;
 }
 
 export function registerServe(program: Command): void {
@@ -27,6 +30,8 @@ export function registerServe(program: Command): void {
     .option('--egress-address <host:port>', 'egress listener every sidecar gets', '127.0.0.1:15001')
     .addOption(new Option('--outbound-traffic-policy <mode>', 'hosts nobody declared').choices(['ALLOW_ANY', 'REGISTRY_ONLY']).default('ALLOW_ANY'))
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.RICOCHET_LOG_LEVEL ?? 'info')
+    .option('--dataplane', 'also run Ricochet\'s data plane in this process, fed the config a sidecar gets (no Envoy needed)', false)
+    .option('--dataplane-admin-address <host:port>', 'the in-process data plane\'s Envoy-style admin endpoint', '127.0.0.1:9901')
     .action(async (opts: ServeOptions) => serve(opts));
 }
 
@@ -35,6 +40,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const xds = parseHostPort(opts.xdsAddress, '--xds-address');
   const admin = parseHostPort(opts.adminAddress, '--admin-address');
   const egress = parseHostPort(opts.egressAddress, '--egress-address');
+  const dataplaneAdmin = opts.dataplane ? parseHostPort(opts.dataplaneAdminAddress, '--dataplane-admin-address') : undefined;
   const sourcesDir = path.resolve(opts.sources);
 
   const controlPlane = new ControlPlane({
@@ -52,27 +58,48 @@ async function serve(opts: ServeOptions): Promise<void> {
   await adminServer.listen({ host: admin.host, port: admin.port });
   const adminPort = (adminServer.server.address() as { port: number }).port;
 
-  printBanner({ sourcesDir, xds: `${xds.host}:${xdsPort}`, admin: `${admin.host}:${adminPort}`, egress: `${egress.host}:${egress.port}` });
+  let dataplane: RunningDataplane | undefined;
+  if (dataplaneAdmin) {
+    // The same proxy as `ricochet dataplane`, fed the sidecar view's snapshot directly (no ADS hop).
+    dataplane = await startDataplane({
+      snapshotSource: snapshotsFromCache(controlPlane.cache, { viewKey: 'sidecar', logger }),
+      admin: { address: dataplaneAdmin.host, port: dataplaneAdmin.port },
+      logger,
+    });
+  }
+
+  printBanner({
+    sourcesDir,
+    xds: `${xds.host}:${xdsPort}`,
+    admin: `${admin.host}:${adminPort}`,
+    egress: `${egress.host}:${egress.port}`,
+    ...(dataplane?.admin ? { dataplaneAdmin: `${dataplane.admin.address}:${dataplane.admin.port}` } : {}),
+  });
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');
-    await Promise.allSettled([adminServer.close(), ads.close(), controlPlane.close()]);
+    await Promise.allSettled([adminServer.close(), ads.close(), controlPlane.close(), dataplane?.close()]);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-function printBanner(a: { sourcesDir: string; xds: string; admin: string; egress: string }): void {
+function printBanner(a: { sourcesDir: string; xds: string; admin: string; egress: string; dataplaneAdmin?: string }): void {
   const lines = [
     `ricochet: serving ${path.relative(process.cwd(), a.sourcesDir) || '.'} (watched; edits apply within a second)`,
     `  ADS (gRPC)   ${a.xds}`,
     `  admin HTTP   http://${a.admin}  (/healthz /readyz /debug/config_dump /debug/syncz /debug/diagnostics)`,
+    ...(a.dataplaneAdmin
+      ? [`  data plane   in process: egress ${a.egress}, Envoy-style admin http://${a.dataplaneAdmin}  (/stats /clusters /config_dump /ready)`]
+      : []),
     '',
     'Next:',
-    '  envoy -c envoy/bootstrap.yaml            # a stock Envoy; it gets its config from this process',
+    ...(a.dataplaneAdmin
+      ? []
+      : ['  envoy -c envoy/bootstrap.yaml            # a stock Envoy (or: ricochet dataplane -c envoy/bootstrap.yaml)']),
     `  curl -x http://${a.egress} http://httpstat.us/200   # or send Host: <declared host> to ${a.egress}`,
-    '  curl -s 127.0.0.1:9901/stats | grep upstream_rq_retry',
+    `  curl -s ${a.dataplaneAdmin ?? '127.0.0.1:9901'}/stats | grep upstream_rq_retry`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

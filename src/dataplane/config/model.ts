@@ -91,7 +91,17 @@ export interface DpRoute {
   name?: string;
   match: DpRouteMatch;
   action: DpRouteAction | DpDirectResponse;
+  /**
+   * The fault filter's per-route config (`typed_per_filter_config`: route, else virtual host,
+   * else route configuration). When set it replaces the fault filter's own config for this route;
+   * `{}` (no delay, no abort) when the filter is disabled for the route.
+   */
   fault?: DpFaultConfig;
+  /**
+   * `per_request_buffer_limit_bytes` of the route, else of its virtual host; undefined = none.
+   * The retry buffer limit is min(this, the HCM's `bufferLimitBytes`) (envoy-retry.md §5.1).
+   */
+  perRequestBufferLimitBytes?: number;
 }
 
 export interface DpVirtualHost {
@@ -129,7 +139,11 @@ export interface DpHttpConnectionManager {
   httpFilters: DpHttpFilter[];
   allowAbsoluteUrl: boolean;
   useRemoteAddress: boolean;
-  /** CIDRs of `internal_address_config`; decides which requests may carry x-envoy-* retry headers. */
+  /**
+   * CIDRs of `internal_address_config`; decides which requests may carry x-envoy-* retry headers.
+   * When the config gives none, the config layer fills Envoy's implicit set (RFC 1918, 127.0.0.1,
+   * fd00::/8, ::1), so the runtime never needs a default of its own.
+   */
   internalCidrs: Array<{ address: string; prefixLen: number }>;
   accessLogs: DpAccessLog[];
   /** Default 1 MiB: the retry buffer limit for request bodies (envoy-retry.md §5.1). */
@@ -142,6 +156,8 @@ export interface DpTcpProxy {
   /** Default 1 (envoy-retry.md §7.1). */
   maxConnectAttempts: number;
   idleTimeoutMs?: number;
+  /** `access_log` of the TCP proxy (stdout/stderr/file loggers), one line per connection. */
+  accessLogs?: DpAccessLog[];
 }
 
 export interface DpListener {
@@ -156,6 +172,8 @@ export interface DpEndpoint {
   address: string;
   port: number;
   weight: number;
+  /** `endpoint.hostname` if set (for `auto_host_rewrite`); for DNS clusters, the name resolved. */
+  hostname?: string;
 }
 
 export interface DpRetryBudget {
