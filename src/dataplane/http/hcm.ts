@@ -28,6 +28,8 @@ export interface HcmConfig {
   bufferLimitBytes: number;
   stripAnyHostPort: boolean;
   stripMatchingHostPort: boolean;
+  /** The router's `strict_check_headers` (envoy-retry.md §1.1), when the config layer provides them. */
+  strictCheckHeaders: string[];
   logger: Logger | undefined;
 }
 
@@ -68,8 +70,14 @@ export function compileHcm(input: CompileHcmInput): HcmConfig {
     bufferLimitBytes: hcm.bufferLimitBytes,
     stripAnyHostPort: Boolean(rawHcm?.stripAnyHostPort ?? rawHcm?.strip_any_host_port),
     stripMatchingHostPort: Boolean(rawHcm?.stripMatchingHostPort ?? rawHcm?.strip_matching_host_port),
+    strictCheckHeaders: routerStrictHeaders(hcm),
     logger: input.logger,
   };
+}
+
+function routerStrictHeaders(hcm: DpHttpConnectionManager): string[] {
+  const router = hcm.httpFilters.find((f) => f.kind === 'router') as { strictCheckHeaders?: string[] } | undefined;
+  return (router?.strictCheckHeaders ?? []).map((h) => h.toLowerCase());
 }
 
 /** The HttpConnectionManager typed_config inside a Listener's proto JSON, if any. */

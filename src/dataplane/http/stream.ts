@@ -10,6 +10,8 @@ import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LogEntry } from '../accessLog/format';
 import type { HeaderMap } from '../retry/api';
+import { atoiUnsigned } from '../retry/numbers';
+import { parseRetryGrpcOn, parseRetryOn } from '../retry/retryOn';
 import { F } from '../router/flags';
 import type { ScopedStats } from '../router/scopedStats';
 import { Router } from '../router/router';
@@ -257,6 +259,16 @@ export class HttpStream {
       this.sendLocalReply(503, '', undefined, 'cluster_not_found');
       return;
     }
+    for (const name of config.strictCheckHeaders) {
+      const v = this.headers[name];
+      if (v === undefined) continue;
+      const value = Array.isArray(v) ? v[0] : v;
+      if (!strictHeaderValid(name, value)) {
+        this.flags |= F.IH;
+        this.sendLocalReply(400, `invalid header '${name}' with value '${value}'`, undefined, `request_headers_failed_strict_check{${name}}`);
+        return;
+      }
+    }
     new Router(this, route, cluster).start();
   }
 
@@ -424,6 +436,22 @@ function formatAddress(ip: string | undefined, port: number | undefined): string
   if (!ip) return '-';
   const a = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+/** Router FilterUtility::StrictHeaderChecker: integers for the ms/count headers, known tokens for retry-on. */
+function strictHeaderValid(name: string, value: string): boolean {
+  switch (name) {
+    case 'x-envoy-upstream-rq-timeout-ms':
+    case 'x-envoy-upstream-rq-per-try-timeout-ms':
+    case 'x-envoy-max-retries':
+      return atoiUnsigned(value, 64) !== undefined;
+    case 'x-envoy-retry-on':
+      return parseRetryOn(value).allValid;
+    case 'x-envoy-retry-grpc-on':
+      return parseRetryGrpcOn(value).allValid;
+    default:
+      return true;
+  }
 }
 
 /** gRPC's grpc-message encoding: percent-encode bytes outside 0x20–0x7E, and '%'. */

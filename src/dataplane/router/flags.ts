@@ -44,4 +44,5 @@ export const F = {
   URX: flagBit('URX'),
   UPE: flagBit('UPE'),
   NC: flagBit('NC'),
+  IH: flagBit('IH'),
 } as const;

@@ -12,17 +12,23 @@ import type { ClusterContext } from './types';
 
 export interface ConnectFailure {
   reason: ResetReason;
-  /** Envoy's transport failure reason, e.g. `delayed connect error: 111`. */
+  /**
+   * Envoy's transport failure reason. Empty for plain TCP: Envoy 1.40 reports none for a refused
+   * or timed-out connect (its local reply ends at the reset reason); the errno is kept for logs.
+   */
   detail: string;
+  /** The socket error, for debug logs. */
+  error?: string;
 }
 
 const LOCAL_ERRORS = new Set(['EADDRNOTAVAIL', 'EADDRINUSE', 'EACCES', 'EPERM', 'EINVAL', 'EMFILE', 'ENFILE', 'ENOBUFS', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_INVALID_IP_ADDRESS', 'ERR_SOCKET_BAD_PORT']);
 
 export function classifyConnectError(err: NodeJS.ErrnoException): ConnectFailure {
   const code = err.code ?? '';
-  if (LOCAL_ERRORS.has(code)) return { reason: 'local connection failure', detail: err.message };
   const errno = (osConstants.errno as Record<string, number>)[code];
-  return { reason: 'remote connection failure', detail: errno !== undefined ? `delayed connect error: ${errno}` : err.message };
+  const error = errno !== undefined ? `${code} (${errno})` : err.message;
+  if (LOCAL_ERRORS.has(code)) return { reason: 'local connection failure', detail: '', error };
+  return { reason: 'remote connection failure', detail: '', error };
 }
 
 /**
