@@ -20,7 +20,16 @@ import type { Scenario } from './model';
 validateScenarios();
 
 async function verify(env: GroupEnv, plane: Plane, s: Scenario): Promise<void> {
-  const obs = await runScenario(env, plane, s);
+  let obs;
+  try {
+    obs = await runScenario(env, plane, s);
+  } catch (err) {
+    // The proxy did not start, or rejected this scenario's config: a failure like any other.
+    if (plane === 'dataplane' && s.knownDifference && err instanceof Error) {
+      err.message = `KNOWN DIFFERENCE — Envoy does what the data plane does not yet: ${s.knownDifference}\n  ${err.message}`;
+    }
+    throw err;
+  }
   const problems = checkScenario(s, obs);
   const account = `\n${describeObservation(s, obs)}`;
   if (plane === 'dataplane' && s.knownDifference) {
