@@ -20,6 +20,8 @@ export class HcmStats {
   readonly downstream_rq_rx_reset: Counter;
   readonly downstream_rq_tx_reset: Counter;
   readonly downstream_rq_non_relative_path: Counter;
+  readonly downstream_rq_idle_timeout: Counter;
+  readonly downstream_rq_max_duration_reached: Counter;
   readonly downstream_rq_xx: Counter[];
   // router filter
   readonly no_route: Counter;
@@ -50,6 +52,8 @@ export class HcmStats {
     this.downstream_rq_rx_reset = c('downstream_rq_rx_reset');
     this.downstream_rq_tx_reset = c('downstream_rq_tx_reset');
     this.downstream_rq_non_relative_path = c('downstream_rq_non_relative_path');
+    this.downstream_rq_idle_timeout = c('downstream_rq_idle_timeout');
+    this.downstream_rq_max_duration_reached = c('downstream_rq_max_duration_reached');
     this.downstream_rq_xx = [1, 2, 3, 4, 5].map((n) => c(`downstream_rq_${n}xx`));
     this.no_route = c('no_route');
     this.no_cluster = c('no_cluster');

@@ -22,6 +22,9 @@ import { pickCluster, RouteTable, type CompiledRoute } from './routeTable';
 
 type Headers = Record<string, string | string[]>;
 
+/** HCM stream_idle_timeout default (5 min); a route's idle_timeout replaces it. */
+const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
+
 /** Response headers the proxy sets itself; an upstream's own copy is dropped. */
 const OVERWRITTEN = new Set(['server', 'x-envoy-upstream-service-time', 'x-envoy-attempt-count']);
 
@@ -65,6 +68,8 @@ export class HttpStream {
   private finished = false;
   private resetByProxy = false;
   private faultTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private durationTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly config: HcmConfig, readonly req: http.IncomingMessage, readonly res: http.ServerResponse, readonly connectionId: number) {
     this.method = req.method ?? 'GET';
@@ -95,7 +100,9 @@ export class HttpStream {
     const h = req.headers;
     const cl = h['content-length'];
     this.bodyComplete = h['transfer-encoding'] === undefined && (cl === undefined || cl === '0');
+    this.idleTimer = setTimeout(() => this.onIdleTimeout(), DEFAULT_STREAM_IDLE_TIMEOUT_MS);
     req.on('data', (chunk: Buffer) => {
+      this.idleTimer?.refresh();
       this.bytesReceived += chunk.length;
       if (this.bodyConsumer) this.bodyConsumer.data(chunk);
       else this.bodyChunks?.push(chunk);
@@ -195,6 +202,12 @@ export class HttpStream {
       return;
     }
     this.route = route;
+    const action = route.action;
+    if (action?.idleTimeoutMs !== undefined) this.setIdleTimeout(action.idleTimeoutMs);
+    if (action?.maxStreamDurationMs !== undefined && action.maxStreamDurationMs > 0) {
+      const left = action.maxStreamDurationMs - (performance.now() - this.t0);
+      this.durationTimer = setTimeout(() => this.onDurationTimeout(), Math.max(0, left));
+    }
     if (route.direct) {
       config.stats.rq_direct_response.inc();
       this.sendLocalReply(route.direct.status, route.direct.body ?? '', undefined, 'direct_response');
@@ -228,6 +241,39 @@ export class HttpStream {
   /** Request headers plus :method, :path, :authority, :scheme (for header matchers). */
   headersWithPseudo(): HeaderMap {
     return (this.pseudo ??= { ...this.headers, ':method': this.method, ':path': this.path, ':authority': this.authority, ':scheme': this.scheme });
+  }
+
+  /** Route idle_timeout replaces the HCM stream idle timeout (0 disables), counted from now. */
+  private setIdleTimeout(ms: number): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = ms > 0 ? setTimeout(() => this.onIdleTimeout(), ms) : undefined;
+  }
+
+  /** HCM stream idle timeout: no byte either way for that long (flag SI). */
+  private onIdleTimeout(): void {
+    this.idleTimer = undefined;
+    if (this.finished) return;
+    this.config.stats.downstream_rq_idle_timeout.inc();
+    this.flags |= F.SI;
+    this.abortStream(408, 'stream timeout', 'stream_idle_timeout');
+  }
+
+  /** Route max_stream_duration: the whole downstream stream (flag DT). */
+  private onDurationTimeout(): void {
+    this.durationTimer = undefined;
+    if (this.finished) return;
+    this.config.stats.downstream_rq_max_duration_reached.inc();
+    this.flags |= F.DT;
+    this.abortStream(this.bodyComplete ? 504 : 408, 'downstream duration timeout', 'max_duration_timeout');
+  }
+
+  /** The HCM ends the stream: the router (if any) resets its attempt, then a local reply or a reset. */
+  private abortStream(status: number, body: string, details: string): void {
+    this.clearFault();
+    const cb = this.onDownstreamReset;
+    this.onDownstreamReset = undefined;
+    cb?.();
+    this.sendLocalReply(status, body, undefined, details);
   }
 
   private clearFault(): void {
@@ -342,6 +388,7 @@ export class HttpStream {
   }
 
   private writeHead(status: number, flat: string[], logged: HeaderMap | undefined): void {
+    this.idleTimer?.refresh();
     this.responseStarted = true;
     this.responseCode = status;
     this.responseHeaders = logged;
@@ -358,6 +405,7 @@ export class HttpStream {
   /** Body bytes downstream; false when the socket buffer is full (wait for onceDrain). */
   encodeData(chunk: Buffer): boolean {
     if (this.finished) return true;
+    this.idleTimer?.refresh();
     this.bytesSent += chunk.length;
     return this.res.write(chunk);
   }
@@ -384,6 +432,9 @@ export class HttpStream {
     if (this.finished) return;
     this.finished = true;
     this.clearFault();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.idleTimer = this.durationTimer = undefined;
     const config = this.config;
     config.stats.downstream_rq_active.add(-1);
     config.stats.downstream_rq_completed.inc();

@@ -10,6 +10,8 @@ import type { CreateRetryStateInput, EffectiveTimeouts, HeaderMap, LocalReply, R
 export interface RetryEngine {
   createRetryState(input: CreateRetryStateInput): RetryState | undefined;
   effectiveTimeouts(routeTimeoutMs: number, policy: DpRetryPolicy | undefined, headers: HeaderMap, internal: boolean): EffectiveTimeouts;
+  /** x-envoy-expected-rq-timeout-ms for an attempt started `elapsedMs` after the request completed. */
+  expectedTimeoutMs(timeouts: EffectiveTimeouts, elapsedMs: number): number | undefined;
   localReplyForReset(reason: ResetReason, retried: boolean, extraFlags: readonly string[], transportFailureReason?: string): LocalReply;
   localReplyForTimeout(extraFlags?: readonly string[], altResponse?: boolean): LocalReply;
   localReplyNoHealthyUpstream(): LocalReply;

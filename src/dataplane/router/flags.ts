@@ -45,4 +45,7 @@ export const F = {
   UPE: flagBit('UPE'),
   NC: flagBit('NC'),
   IH: flagBit('IH'),
+  SI: flagBit('SI'),
+  DT: flagBit('DT'),
+  UMSDR: flagBit('UMSDR'),
 } as const;

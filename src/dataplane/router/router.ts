@@ -30,12 +30,14 @@ import { retryEngine, type RetryEngine } from './engine';
 import { F, flagBit } from './flags';
 import { UpstreamRequest, type AttemptOwner } from './upstreamRequest';
 import { ROUTER_CONSUMED } from '../http/headers';
+import { atoiUnsigned } from '../retry/numbers';
 import type { ScopedStats } from './scopedStats';
 
 const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
 
 export class Router implements AttemptOwner {
   downstreamComplete = false;
+  maxStreamDurationMs = 0;
   private readonly engine: RetryEngine;
   private readonly action: DpRouteAction;
   private readonly vhost: DpVirtualHost;
@@ -86,6 +88,11 @@ export class Router implements AttemptOwner {
     const policy = action.retryPolicy;
     // Internal requests may ask for an empty 204 instead of the 504 on timeouts (§2.3).
     this.timeoutCode = stream.internal && headers['x-envoy-upstream-rq-timeout-alt-response'] !== undefined ? 204 : 504;
+    if (stream.internal) {
+      const d = headers['x-envoy-upstream-stream-duration-ms'];
+      const v = d !== undefined ? atoiUnsigned(Array.isArray(d) ? d[0] : d, 64) : undefined;
+      if (v !== undefined) this.maxStreamDurationMs = Number(v);
+    }
     this.timeouts = engine.effectiveTimeouts(action.timeoutMs, policy, headers, stream.internal);
     this.retryState = engine.createRetryState({
       policy,
@@ -211,17 +218,10 @@ export class Router implements AttemptOwner {
     return { method: this.stream.method, path: this.path, authority, scheme: 'http', headers };
   }
 
-  /** Envoy's FilterUtility::setTimeoutHeaders. */
+  /** Envoy's FilterUtility::setTimeoutHeaders, elapsed time counted from the end of the request. */
   private expectedTimeout(): number | undefined {
-    const global = this.timeouts.routeTimeoutMs;
-    let expected = this.timeouts.perTryTimeoutMs ?? 0;
-    if (expected === 0) expected = global;
-    if (expected <= 0) return undefined;
-    if (global > 0) {
-      const elapsed = this.downstreamCompleteAt > 0 ? Math.floor(performance.now() - this.downstreamCompleteAt) : 0;
-      expected = elapsed >= global ? 1 : Math.min(expected, global - elapsed);
-    }
-    return expected;
+    const elapsed = this.downstreamCompleteAt > 0 ? performance.now() - this.downstreamCompleteAt : 0;
+    return this.engine.expectedTimeoutMs(this.timeouts, elapsed);
   }
 
   onAttemptStreamReady(attempt: UpstreamRequest): void {
@@ -310,6 +310,23 @@ export class Router implements AttemptOwner {
     if (this.maybeRetryReset('local reset', true)) return;
     this.charge(this.timeoutCode);
     this.sendLocal(this.engine.localReplyForTimeout(this.extraFlags, this.timeoutCode === 204), idle ? 'upstream_per_try_idle_timeout' : 'upstream_per_try_timeout');
+  }
+
+  /** x-envoy-upstream-stream-duration-ms reached (Filter::onStreamMaxDurationReached). */
+  onAttemptMaxDuration(attempt: UpstreamRequest): void {
+    if (attempt !== this.upstream || this.done) return;
+    this.cluster.stats.upstream_rq_max_duration_reached.inc();
+    attempt.reset();
+    this.upstream = undefined;
+    if (this.responseStarted) {
+      this.stream.flags |= F.UMSDR;
+      this.cleanup();
+      this.stream.resetDownstream();
+      return;
+    }
+    if (this.maybeRetryReset('local reset', false)) return;
+    const flags = ['UMSDR', ...this.extraFlags];
+    this.sendLocal({ status: this.downstreamComplete ? 504 : 408, body: 'upstream max stream duration reached', flags, headers: {} }, 'upstream_max_stream_duration_reached');
   }
 
   private maybeRetryReset(reason: ResetReason, timeoutRetry: boolean): boolean {

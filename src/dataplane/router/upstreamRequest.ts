@@ -16,6 +16,9 @@ export interface AttemptOwner {
   onAttemptEnd(attempt: UpstreamRequest): void;
   onAttemptReset(attempt: UpstreamRequest, reason: ResetReason, detail: string): void;
   onAttemptPerTryTimeout(attempt: UpstreamRequest, idle: boolean): void;
+  onAttemptMaxDuration(attempt: UpstreamRequest): void;
+  /** x-envoy-upstream-stream-duration-ms of the request (0 = none). */
+  readonly maxStreamDurationMs: number;
 }
 
 export class UpstreamRequest implements PoolCallbacks, StreamHandler {
@@ -30,6 +33,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   private perTryTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private perTryArmed = false;
+  private durationTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly owner: AttemptOwner,
@@ -59,6 +63,13 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
       return;
     }
     this.stream = stream;
+    const maxMs = this.owner.maxStreamDurationMs;
+    if (maxMs > 0) {
+      this.durationTimer = setTimeout(() => {
+        this.durationTimer = undefined;
+        if (!this.done) this.owner.onAttemptMaxDuration(this);
+      }, maxMs);
+    }
     const complete = this.owner.downstreamComplete;
     const chunks = this.pending;
     this.pending = [];
@@ -153,7 +164,8 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   clearTimers(): void {
     if (this.perTryTimer) clearTimeout(this.perTryTimer);
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.perTryTimer = this.idleTimer = undefined;
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.perTryTimer = this.idleTimer = this.durationTimer = undefined;
   }
 
   // ---- stream handler (response)

@@ -278,6 +278,45 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
     }
   });
 
+  it('route idle_timeout (408 SI), route max_stream_duration (504 DT), x-envoy-upstream-stream-duration-ms (UMSDR, retried as a local reset)', async () => {
+    const rt = await startRuntime(
+      snapshot(
+        [
+          httpListener(
+            'timers',
+            [
+              vhost('v', ['*'], [
+                prefixRoute('/idle', routeAction('backend', { idleTimeoutMs: 100 })),
+                prefixRoute('/duration', routeAction('backend', { maxStreamDurationMs: 100 })),
+                prefixRoute('/', routeAction('backend', { retryPolicy: retryPolicy({ retryOn: 'reset', numRetries: 1 }) })),
+              ]),
+            ],
+            { useRemoteAddress: true, internalCidrs: [{ address: '127.0.0.0', prefixLen: 8 }], accessLogs: [{ path: logFile, format: '%REQ(X-SCENARIO-ID)% %RESPONSE_CODE% %RESPONSE_FLAGS% %UPSTREAM_REQUEST_ATTEMPT_COUNT%\n' }] },
+          ),
+        ],
+        [cluster('backend', [{ port: up.port }])],
+      ),
+    );
+    try {
+      up.reset();
+      const idle = await request(`${rt.url()}/idle?delay=1s`, { headers: { 'x-scenario-id': 'si' } });
+      assert.equal(idle.status, 408);
+      assert.equal(idle.body, 'stream timeout');
+      assert.equal((await logLine('si ')).split(' ')[2], 'SI');
+      const dt = await request(`${rt.url()}/duration?delay=1s`, { headers: { 'x-scenario-id': 'dt' } });
+      assert.equal(dt.status, 504);
+      assert.equal(dt.body, 'downstream duration timeout');
+      assert.equal((await logLine('dt ')).split(' ')[2], 'DT');
+      const msd = await request(`${rt.url()}/?delay=1s`, { headers: { 'x-scenario-id': 'umsdr', 'x-envoy-upstream-stream-duration-ms': '80' } });
+      assert.equal(msd.status, 504);
+      assert.equal(msd.body, 'upstream max stream duration reached');
+      assert.equal(rt.counter('cluster.backend.upstream_rq_max_duration_reached'), 2);
+      assert.deepEqual((await logLine('umsdr ')).split(' ').slice(2), ['URX,UMSDR', '2']);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it('virtual cluster and route stat_prefix scopes get the retry stats (§6.2)', async () => {
     const route = prefixRoute('/', routeAction('backend', { retryPolicy: retryPolicy({ retryOn: '5xx', numRetries: 1 }) }));
     (route as typeof route & { statPrefix: string }).statPrefix = 'sp';
