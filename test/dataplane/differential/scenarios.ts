@@ -1412,10 +1412,11 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
   'vcluster-and-route-stats':
     'Envoy keeps retry stats per virtual cluster (vhost.<vh>.vcluster.<vc>.upstream_rq_retry*) and per route with a stat_prefix ' +
     '(vhost.<vh>.route.<prefix>.upstream_rq_retry*); the data plane publishes no vhost.* stats: its config layer still lists ' +
-    'virtual_clusters and stat_prefix as ignored at start-up ("... are not published").',
+    'virtual_clusters and stat_prefix as ignored at start-up ("... are not published"), although the runtime has the stat scopes (cc476e4).',
   'internal-strict-check-headers':
     'router strict_check_headers: Envoy answers a malformed x-envoy-max-retries with 400 "invalid header \'x-envoy-max-retries\' ' +
-    'with value \'abc\'" and flag IH; the data plane rejects the bootstrap ("strict checking of x-envoy-* request headers ... is not implemented").',
+    'with value \'abc\'" and flag IH; the data plane\'s config layer still rejects the bootstrap ("strict checking of x-envoy-* ' +
+    'request headers ... is not implemented"), although the runtime handles it since 53b23e6.',
 };
 
 for (const s of SCENARIOS) {
