@@ -79,10 +79,9 @@ export class DataplaneRuntime {
       const existing = this.listeners.get(l.name);
       const kind = l.filter.kind;
       if (existing && (existing.kind !== kind || existing.config.address !== l.address || existing.config.port !== l.port)) {
+        // server.close() releases the listening socket at once; requests in flight drain on.
         this.listeners.delete(l.name);
         this.retire(existing);
-        // Let the old socket go before binding the same address again.
-        await existing.listener.close(false).catch(() => undefined);
       }
       const current = this.listeners.get(l.name);
       try {

@@ -22,7 +22,7 @@ export interface HcmConfig {
   routeTable: RouteTable | undefined;
   allowAbsoluteUrl: boolean;
   useRemoteAddress: boolean;
-  /** Empty: Envoy's default internal ranges. */
+  /** internal_address_config (the config layer fills Envoy's implicit set when none is given). */
   internalCidrs: CidrSet;
   accessLoggers: AccessLogger[];
   bufferLimitBytes: number;

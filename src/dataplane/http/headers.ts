@@ -108,19 +108,6 @@ export class CidrSet {
   }
 }
 
-/** Envoy's default internal addresses when no internal_address_config is given: RFC 1918, 127.0.0.1, fd00::/8, ::1. */
-export function isDefaultInternal(address: string): boolean {
-  let b = ipBytes(address);
-  if (!b) return false;
-  if (b.length === 16 && isV4Mapped(b)) b = b.subarray(12);
-  if (b.length === 4) {
-    return b[0] === 10 || (b[0] === 192 && b[1] === 168) || (b[0] === 172 && b[1] >= 16 && b[1] <= 31) || (b[0] === 127 && b[1] === 0 && b[2] === 0 && b[3] === 1);
-  }
-  if (b[0] === 0xfd) return true;
-  for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
-  return b[15] === 1;
-}
-
 function isV4Mapped(b: Uint8Array): boolean {
   for (let i = 0; i < 10; i++) if (b[i] !== 0) return false;
   return b[10] === 0xff && b[11] === 0xff;

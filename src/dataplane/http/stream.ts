@@ -16,7 +16,7 @@ import { F } from '../router/flags';
 import type { ScopedStats } from '../router/scopedStats';
 import { Router } from '../router/router';
 import { decideFault, FAULT_ABORT_BODY } from './fault';
-import { EXTERNAL_STRIPPED, HOP_BY_HOP, isDefaultInternal, RESPONSE_HOP_BY_HOP, stripPort } from './headers';
+import { EXTERNAL_STRIPPED, HOP_BY_HOP, RESPONSE_HOP_BY_HOP, stripPort } from './headers';
 import type { HcmConfig } from './hcm';
 import { pickCluster, RouteTable, type CompiledRoute } from './routeTable';
 
@@ -163,7 +163,8 @@ export class HttpStream {
         trusted = parts[parts.length - 1].trim();
       }
     }
-    const internal = trusted !== undefined && trusted !== '' && (config.internalCidrs.empty ? isDefaultInternal(trusted) : config.internalCidrs.contains(trusted));
+    // The config layer fills Envoy's implicit internal set when the config names none.
+    const internal = trusted !== undefined && trusted !== '' && config.internalCidrs.contains(trusted);
     this.internal = internal;
     if (!internal) for (const name of EXTERNAL_STRIPPED) if (name in headers) delete headers[name];
     if (config.useRemoteAddress) {

@@ -160,6 +160,22 @@ describe('dataplane runtime: upstream clusters, HTTP/2, tcp_proxy, snapshots', f
     }
   });
 
+  it('apply(): a listener that changes from HTTP to tcp_proxy rebinds the same port', async () => {
+    const up: Upstream = await startUpstream();
+    const port = await deadPort();
+    const rt = await startRuntime(snapshot([httpListener('x', [vhost('v', ['*'], [prefixRoute('/', { kind: 'direct', status: 200, body: 'http' })])], {}, port)], [cluster('c', [{ port: up.port }])]));
+    try {
+      assert.equal((await request(`http://127.0.0.1:${port}/`)).body, 'http');
+      await rt.runtime.apply(snapshot([tcpListener('x', { cluster: 'c' }, port)], [cluster('c', [{ port: up.port }])]));
+      const res = await request(`http://127.0.0.1:${port}/status/201`, { agent: new (await import('node:http')).Agent() });
+      assert.equal(res.status, 201, 'now proxied as TCP to the upstream');
+      assert.equal(res.headers.server, undefined, 'not through the HTTP connection manager');
+    } finally {
+      await rt.close();
+      await up.close();
+    }
+  });
+
   it('round robin spreads requests over endpoints and keeps connections alive', async () => {
     const a = await startUpstream();
     const b = await startUpstream();
