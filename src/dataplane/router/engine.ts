@@ -5,7 +5,7 @@
  */
 import type { DpHeaderMatcher, DpRetryPolicy } from '../config/model';
 import * as retry from '../retry';
-import type { CreateRetryStateInput, EffectiveTimeouts, HeaderMap, LocalReply, ResetReason, RetryState } from '../retry/api';
+import type { CreateRetryStateInput, EffectiveTimeouts, HeaderMap, LocalReply, ResetReason, RetryDecision, RetryState } from '../retry/api';
 
 export interface RetryEngine {
   createRetryState(input: CreateRetryStateInput): RetryState | undefined;
@@ -20,8 +20,25 @@ export interface RetryEngine {
   headerMatches(matcher: DpHeaderMatcher, headers: HeaderMap): boolean;
 }
 
-const engine: RetryEngine = retry;
+/**
+ * What hedging (envoy-retry.md §7.2) needs from a retry state on top of the contract; the router
+ * hedges only when the engine's state provides both.
+ */
+export interface HedgingRetryState extends RetryState {
+  /** RetryStateImpl::shouldHedgeRetryPerTryTimeout: always retriable, counted like any retry. */
+  onHedgedPerTryTimeout(): RetryDecision;
+  /** wouldRetryFromHeaders without counting: the response of an attempt that was already hedged. */
+  wouldRetryResponse(status: number, headers: HeaderMap): boolean;
+}
+
+const builtIn: RetryEngine = retry;
+let engine: RetryEngine = builtIn;
 
 export function retryEngine(): RetryEngine {
   return engine;
+}
+
+/** Replaces the engine (tests, experiments); undefined restores the built-in one. Affects new requests. */
+export function setRetryEngine(replacement: RetryEngine | undefined): void {
+  engine = replacement ?? builtIn;
 }

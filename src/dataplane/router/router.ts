@@ -16,7 +16,11 @@
  * - the final answer is the last upstream response verbatim (plus x-envoy-upstream-service-time
  *   and x-envoy-attempt-count when asked) or the engine's local reply (§2.4), with cluster stats
  *   `upstream_rq_<code>` / `<N>xx` / `completed` for it and `retry.upstream_rq_*` for responses
- *   that were retried.
+ *   that were retried;
+ * - hedging (§7.2, `hedge_on_per_try_timeout` or the internal x-envoy-hedge-on-per-try-timeout):
+ *   a per-try timeout does not reset the attempt, it schedules another one; the first response
+ *   that is not retriable wins and the others are reset. Needs the engine's hedging decisions
+ *   (HedgingRetryState); without them a per-try timeout resets as usual.
  */
 import { performance } from 'node:perf_hooks';
 import type { DpRouteAction, DpVirtualHost } from '../config/model';
@@ -26,7 +30,7 @@ import type { EffectiveTimeouts, HeaderMap, LocalReply, ResetReason, RetryDecisi
 import type { Cluster } from '../upstream/cluster';
 import type { Host } from '../upstream/host';
 import type { RequestHead } from '../upstream/types';
-import { retryEngine, type RetryEngine } from './engine';
+import { retryEngine, type HedgingRetryState, type RetryEngine } from './engine';
 import { F, flagBit } from './flags';
 import { UpstreamRequest, type AttemptOwner } from './upstreamRequest';
 import { ROUTER_CONSUMED } from '../http/headers';
@@ -43,7 +47,11 @@ export class Router implements AttemptOwner {
   private readonly vhost: DpVirtualHost;
   private retryState: RetryState | undefined;
   private timeouts!: EffectiveTimeouts;
-  private upstream: UpstreamRequest | undefined;
+  /** Attempts in flight: one, or several while hedging. The last one gets the request body. */
+  private attempts: UpstreamRequest[] = [];
+  /** Retries scheduled and not launched yet (Envoy's pending_retries_). */
+  private pendingRetries = 0;
+  private hedging = false;
   private attemptCount = 1;
   private isRetry = false;
   private nextIsTimeoutRetry = false;
@@ -93,6 +101,7 @@ export class Router implements AttemptOwner {
       const v = d !== undefined ? atoiUnsigned(Array.isArray(d) ? d[0] : d, 64) : undefined;
       if (v !== undefined) this.maxStreamDurationMs = Number(v);
     }
+    const hedgeHeader = stream.internal && headers['x-envoy-hedge-on-per-try-timeout'] === 'true';
     this.timeouts = engine.effectiveTimeouts(action.timeoutMs, policy, headers, stream.internal);
     this.retryState = engine.createRetryState({
       policy,
@@ -107,6 +116,8 @@ export class Router implements AttemptOwner {
     if (rs) {
       if (rs.hostPredicates.includes(PREVIOUS_HOSTS)) this.attemptedHosts = [];
       this.hostSelectionAttempts = rs.hostSelectionRetryMaxAttempts + 1;
+      const hedgeOn = (action as DpRouteAction & { hedgeOnPerTryTimeout?: boolean }).hedgeOnPerTryTimeout === true || hedgeHeader;
+      this.hedging = hedgeOn && typeof (rs as Partial<HedgingRetryState>).onHedgedPerTryTimeout === 'function';
     }
 
     // Path and host rewrites (once per request).
@@ -144,7 +155,7 @@ export class Router implements AttemptOwner {
         this.cluster.stats.retry_or_shadow_abandoned.inc();
         this.dropRetryState();
         this.buffered = undefined;
-        if (!this.upstream) {
+        if (this.attempts.length === 0) {
           // Caught in a backoff: nothing can carry the body any more.
           this.clearBackoff();
           this.sendLocal(this.engine.localReplyBufferOverflow(), 'request_payload_exceeded_retry_buffer_limit');
@@ -155,7 +166,7 @@ export class Router implements AttemptOwner {
         this.bufferedBytes += chunk.length;
       }
     }
-    const u = this.upstream;
+    const u = this.current();
     if (u && !u.sendData(chunk) && !this.readPaused) {
       // Flow control: stop reading the client until this attempt can take more.
       this.readPaused = true;
@@ -173,7 +184,7 @@ export class Router implements AttemptOwner {
   private onBodyEnd(): void {
     if (this.done || this.downstreamComplete) return;
     this.downstreamComplete = true;
-    this.upstream?.endStream();
+    this.current()?.endStream();
     this.onRequestComplete();
   }
 
@@ -181,8 +192,24 @@ export class Router implements AttemptOwner {
     this.downstreamCompleteAt = performance.now();
     const global = this.timeouts.routeTimeoutMs;
     if (global > 0) this.routeTimer = setTimeout(() => this.onRouteTimeout(), global);
-    const u = this.upstream;
-    if (u?.stream) u.setupPerTryTimeout(this.timeouts.perTryTimeoutMs, this.timeouts.perTryIdleTimeoutMs);
+    for (const u of this.attempts) if (u.stream) u.setupPerTryTimeout(this.timeouts.perTryTimeoutMs, this.timeouts.perTryIdleTimeoutMs);
+  }
+
+  /** The most recent attempt (the one the body streams to). */
+  private current(): UpstreamRequest | undefined {
+    return this.attempts.length > 0 ? this.attempts[this.attempts.length - 1] : undefined;
+  }
+
+  private remove(attempt: UpstreamRequest): boolean {
+    const i = this.attempts.indexOf(attempt);
+    if (i < 0) return false;
+    this.attempts.splice(i, 1);
+    return true;
+  }
+
+  /** Envoy's numRequestsAwaitingHeaders() > 0 || pending_retries_ > 0: someone else may still answer. */
+  private othersMayAnswer(): boolean {
+    return this.pendingRetries > 0 || this.attempts.some((a) => a.awaitingHeaders);
   }
 
   // ---- attempts
@@ -201,7 +228,7 @@ export class Router implements AttemptOwner {
     stream.attemptCount = this.attemptCount;
     stream.upstreamHost = host.addressString;
     const attempt = new UpstreamRequest(this, host, this.buildHead(host), this.buffered ? this.buffered.slice() : [], this.route.bufferLimitBytes);
-    this.upstream = attempt;
+    this.attempts.push(attempt);
     this.resumeReading();
     attempt.start();
   }
@@ -221,11 +248,13 @@ export class Router implements AttemptOwner {
   /** Envoy's FilterUtility::setTimeoutHeaders, elapsed time counted from the end of the request. */
   private expectedTimeout(): number | undefined {
     const elapsed = this.downstreamCompleteAt > 0 ? performance.now() - this.downstreamCompleteAt : 0;
-    return this.engine.expectedTimeoutMs(this.timeouts, elapsed);
+    // With hedging the upstream may use the whole global timeout.
+    const t = this.hedging ? { routeTimeoutMs: this.timeouts.routeTimeoutMs } : this.timeouts;
+    return this.engine.expectedTimeoutMs(t, elapsed);
   }
 
   onAttemptStreamReady(attempt: UpstreamRequest): void {
-    if (attempt !== this.upstream) return;
+    if (!this.attempts.includes(attempt)) return;
     this.requestStarted = true;
     for (const sc of this.scopes) sc.upstream_rq_total.inc();
     const s = attempt.stream!;
@@ -234,35 +263,64 @@ export class Router implements AttemptOwner {
   }
 
   onAttemptHeaders(attempt: UpstreamRequest, status: number, headers: HeaderMap, raw: string[], endStream: boolean): void {
-    if (attempt !== this.upstream || this.done) return;
+    if (this.done || !this.attempts.includes(attempt)) return;
     const rs = this.retryState;
+    let couldNotRetry = false;
     if (rs) {
-      const d = rs.onResponseHeaders(status, headers);
-      if (d.retry) {
-        this.cluster.stats.chargeRetryResponse(status);
-        if (endStream && attempt.encodeComplete) attempt.detach();
-        else attempt.reset();
-        this.upstream = undefined;
-        this.scheduleRetry(d, false);
+      if (attempt.hedged) {
+        // Already retried (hedged): never retried again; would it have been? (Filter::onUpstreamHeaders)
+        couldNotRetry = (rs as HedgingRetryState).wouldRetryResponse(status, headers);
+      } else {
+        const d = rs.onResponseHeaders(status, headers);
+        if (d.retry) {
+          this.cluster.stats.chargeRetryResponse(status);
+          if (endStream && attempt.encodeComplete) attempt.detach();
+          else attempt.reset();
+          this.remove(attempt);
+          this.scheduleRetry(d, false);
+          return;
+        }
+        if (d.reason === 'limit-exceeded') {
+          this.stream.flags |= F.URX;
+          couldNotRetry = true;
+        } else if (d.reason === 'overflow') {
+          this.stream.flags |= F.UO;
+          couldNotRetry = true;
+        }
+      }
+    }
+    if (couldNotRetry) {
+      this.remove(attempt);
+      if (this.othersMayAnswer()) {
+        // A bad answer while other attempts may still give a good one: drop this one.
+        attempt.reset();
         return;
       }
-      if (d.reason === 'limit-exceeded') this.stream.flags |= F.URX;
-      else if (d.reason === 'overflow') this.stream.flags |= F.UO;
-      rs.onFinalResponse(status, headers);
-      this.dropRetryState();
+      this.attempts.push(attempt);
     }
+    rs?.onFinalResponse(status, headers);
+    this.dropRetryState();
     this.buffered = undefined;
     this.responseStarted = true;
     attempt.responseForwarded();
+    this.resetOthers(attempt);
     const extra: string[] = [];
     if (this.downstreamComplete) extra.push('x-envoy-upstream-service-time', String(Math.floor(performance.now() - this.downstreamCompleteAt)));
     if (this.vhost.includeAttemptCountInResponse) extra.push('x-envoy-attempt-count', String(this.attemptCount));
     this.charge(status);
+    this.stream.upstreamHost = attempt.host.addressString;
     this.stream.encodeHeaders(status, raw, headers, extra);
   }
 
+  /** The winner takes the response: every other attempt is reset, pending retries are cancelled. */
+  private resetOthers(winner: UpstreamRequest): void {
+    for (const a of this.attempts) if (a !== winner) a.reset();
+    this.attempts = [winner];
+    this.clearBackoff();
+  }
+
   onAttemptData(attempt: UpstreamRequest, chunk: Buffer): void {
-    if (attempt !== this.upstream || this.done) return;
+    if (this.done || !this.responseStarted || !this.attempts.includes(attempt)) return;
     if (!this.stream.encodeData(chunk)) {
       attempt.pause();
       this.stream.onceDrain(() => attempt.resume());
@@ -270,17 +328,15 @@ export class Router implements AttemptOwner {
   }
 
   onAttemptEnd(attempt: UpstreamRequest): void {
-    if (attempt !== this.upstream || this.done) return;
+    if (this.done || !this.responseStarted || !this.remove(attempt)) return;
     // Envoy's onUpstreamComplete: an upstream that answered before the request ended is reset.
     if (!this.downstreamComplete) attempt.reset();
-    this.upstream = undefined;
     this.cleanup();
     this.stream.encodeEnd();
   }
 
   onAttemptReset(attempt: UpstreamRequest, reason: ResetReason, detail: string): void {
-    if (attempt !== this.upstream || this.done) return;
-    this.upstream = undefined;
+    if (this.done || !this.remove(attempt)) return;
     if (detail) this.stream.transportFailureReason = detail;
     if (this.responseStarted) {
       this.stream.flags |= flagBit(this.engine.responseFlagForReset(reason));
@@ -288,43 +344,68 @@ export class Router implements AttemptOwner {
       this.stream.resetDownstream();
       return;
     }
-    if (this.maybeRetryReset(reason, false)) return;
+    if (!attempt.hedged && this.maybeRetryReset(reason, false)) return;
     this.charge(reason === 'protocol error' ? 502 : 503);
+    // Other attempts in flight (hedging) or a retry on its way may still answer.
+    if (this.othersMayAnswer()) return;
     const reply = this.engine.localReplyForReset(reason, this.isRetry, this.extraFlags, detail || undefined);
     if (reason === 'overflow' && reply.headers['x-envoy-overloaded'] === undefined) reply.headers['x-envoy-overloaded'] = 'true';
     this.sendLocal(reply, reason === 'overflow' ? 'overflow' : 'upstream_reset_before_response_started');
   }
 
   onAttemptPerTryTimeout(attempt: UpstreamRequest, idle: boolean): void {
-    if (attempt !== this.upstream || this.done) return;
+    if (this.done || !this.attempts.includes(attempt)) return;
+    // With hedging both the per-try and the per-try idle timeout are "soft" (onPerTryTimeoutCommon).
+    if (this.hedging) {
+      this.onSoftPerTryTimeout(attempt);
+      return;
+    }
     const s = this.cluster.stats;
     (idle ? s.upstream_rq_per_try_idle_timeout : s.upstream_rq_per_try_timeout).inc();
     attempt.reset();
-    this.upstream = undefined;
+    this.remove(attempt);
     if (this.responseStarted) {
       this.stream.flags |= F.UT;
       this.cleanup();
       this.stream.resetDownstream();
       return;
     }
-    if (this.maybeRetryReset('local reset', true)) return;
+    if (!attempt.hedged && this.maybeRetryReset('local reset', true)) return;
     this.charge(this.timeoutCode);
+    if (this.othersMayAnswer()) return;
     this.sendLocal(this.engine.localReplyForTimeout(this.extraFlags, this.timeoutCode === 204), idle ? 'upstream_per_try_idle_timeout' : 'upstream_per_try_timeout');
+  }
+
+  /** Hedging: the slow attempt keeps running and another one is scheduled (Filter::onSoftPerTryTimeout). */
+  private onSoftPerTryTimeout(attempt: UpstreamRequest): void {
+    const rs = this.retryState as HedgingRetryState | undefined;
+    if (this.responseStarted || !rs || attempt.hedged) return;
+    const d = rs.onHedgedPerTryTimeout();
+    if (d.retry) {
+      attempt.hedged = true;
+      this.scheduleRetry(d, true);
+    } else if (d.reason === 'overflow') {
+      this.stream.flags |= F.UO;
+      this.extraFlags.push('UO');
+    } else if (d.reason === 'limit-exceeded') {
+      this.stream.flags |= F.URX;
+      this.extraFlags.push('URX');
+    }
   }
 
   /** x-envoy-upstream-stream-duration-ms reached (Filter::onStreamMaxDurationReached). */
   onAttemptMaxDuration(attempt: UpstreamRequest): void {
-    if (attempt !== this.upstream || this.done) return;
+    if (this.done || !this.remove(attempt)) return;
     this.cluster.stats.upstream_rq_max_duration_reached.inc();
     attempt.reset();
-    this.upstream = undefined;
     if (this.responseStarted) {
       this.stream.flags |= F.UMSDR;
       this.cleanup();
       this.stream.resetDownstream();
       return;
     }
-    if (this.maybeRetryReset('local reset', false)) return;
+    if (!attempt.hedged && this.maybeRetryReset('local reset', false)) return;
+    if (this.othersMayAnswer()) return;
     const flags = ['UMSDR', ...this.extraFlags];
     this.sendLocal({ status: this.downstreamComplete ? 504 : 408, body: 'upstream max stream duration reached', flags, headers: {} }, 'upstream_max_stream_duration_reached');
   }
@@ -343,6 +424,7 @@ export class Router implements AttemptOwner {
   }
 
   private scheduleRetry(d: Extract<RetryDecision, { retry: true }>, timeoutRetry: boolean): void {
+    this.pendingRetries++;
     this.nextIsTimeoutRetry = timeoutRetry;
     // RetryImmediately runs on the next event-loop turn, a backoff on its timer.
     if (d.kind === 'immediate') this.backoffImmediate = setImmediate(() => this.doRetry());
@@ -353,6 +435,7 @@ export class Router implements AttemptOwner {
     this.backoffTimer = undefined;
     this.backoffImmediate = undefined;
     if (this.done) return;
+    this.pendingRetries--;
     this.isRetry = true;
     this.attemptCount++;
     this.isTimeoutRetry = this.nextIsTimeoutRetry;
@@ -364,14 +447,14 @@ export class Router implements AttemptOwner {
     this.routeTimer = undefined;
     if (this.done) return;
     const s = this.cluster.stats;
-    const u = this.upstream;
-    if (u) {
+    // Every attempt still in flight is reset and counted (Filter::onResponseTimeout).
+    for (const u of this.attempts) {
       s.upstream_rq_timeout.inc();
       for (const sc of this.scopes) sc.upstream_rq_timeout.inc();
-      if (u.awaitingHeaders) this.charge(this.timeoutCode);
+      if (u.awaitingHeaders && !this.responseStarted) this.charge(this.timeoutCode);
       u.reset();
-      this.upstream = undefined;
     }
+    this.attempts = [];
     this.clearBackoff();
     if (this.responseStarted) {
       this.stream.flags |= F.UT;
@@ -384,8 +467,6 @@ export class Router implements AttemptOwner {
 
   private onDownstreamReset(): void {
     if (this.done) return;
-    this.upstream?.reset();
-    this.upstream = undefined;
     this.cleanup();
   }
 
@@ -417,6 +498,7 @@ export class Router implements AttemptOwner {
     if (this.backoffImmediate) clearImmediate(this.backoffImmediate);
     this.backoffTimer = undefined;
     this.backoffImmediate = undefined;
+    this.pendingRetries = 0;
   }
 
   private cleanup(): void {
@@ -428,9 +510,9 @@ export class Router implements AttemptOwner {
     this.dropRetryState();
     this.buffered = undefined;
     this.stream.onDownstreamReset = undefined;
-    const u = this.upstream;
-    this.upstream = undefined;
-    u?.reset();
+    const attempts = this.attempts;
+    this.attempts = [];
+    for (const u of attempts) u.reset();
     this.resumeReading();
   }
 }

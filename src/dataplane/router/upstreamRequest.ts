@@ -24,6 +24,8 @@ export interface AttemptOwner {
 export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   stream: UpstreamStream | undefined;
   awaitingHeaders = true;
+  /** A hedged retry was scheduled for this attempt (Envoy's retried()): it is never retried again. */
+  hedged = false;
   private handle: Cancellable | null = null;
   private pending: Buffer[];
   private pendingBytes = 0;
@@ -92,6 +94,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
     this.handle = null;
     if (this.done) return;
     this.done = true;
+    this.awaitingHeaders = false;
     this.releaseWaiters();
     this.clearTimers();
     this.owner.onAttemptReset(this, reason, detail);
@@ -193,6 +196,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   onReset(reason: ResetReason, detail: string): void {
     if (this.done) return;
     this.done = true;
+    this.awaitingHeaders = false;
     this.clearTimers();
     this.owner.onAttemptReset(this, reason, detail);
   }
@@ -201,6 +205,7 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
 
   /** Envoy's resetStream(): cancel the pending pool request or reset the stream. Silent. */
   reset(): void {
+    this.awaitingHeaders = false;
     if (this.done && !this.stream && !this.handle) return;
     this.done = true;
     this.clearTimers();

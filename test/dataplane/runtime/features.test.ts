@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startUpstream, type Upstream } from '../../../src/upstream';
+import type { HeaderRules } from '../../../src/dataplane/retry';
 import { request } from '../../support/http';
 import type { DpCluster, DpRetryPolicy, DpRouteAction, DpVirtualHost } from '../../../src/dataplane/config/model';
 import { cluster, deadPort, httpListener, prefixRoute, retryPolicy, routeAction, sleep, snapshot, startRuntime, tmpFile, vhost, waitFor } from './helpers';
@@ -360,6 +361,53 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
       assert.equal(text, 'tcp UF,URX 2\n');
     } finally {
       await rt.close();
+    }
+  });
+
+  it('hedge_on_per_try_timeout: the slow attempt keeps running, the hedged one wins, the loser is reset', async () => {
+    // The engine's hedging decisions (HedgingRetryState) are emulated here on top of its retry state.
+    const retry = await import('../../../src/dataplane/retry');
+    const { setRetryEngine, retryEngine } = await import('../../../src/dataplane/router/engine');
+    const base = retryEngine();
+    setRetryEngine({
+      ...base,
+      createRetryState(input) {
+        const st = base.createRetryState(input) as unknown as Record<string, unknown> | undefined;
+        if (!st) return undefined;
+        const internals = st as unknown as { shouldRetry(w: string, r: undefined): unknown; rules: HeaderRules };
+        return Object.assign(st, {
+          onHedgedPerTryTimeout: () => internals.shouldRetry('backoff', undefined),
+          wouldRetryResponse: (status: number, headers: Record<string, string>) => retry.wouldRetryFromHeaders(internals.rules, status, headers) !== 'no',
+        }) as never;
+      },
+    });
+    let n = 0;
+    const aborted: number[] = [];
+    const srv = await server((req, res) => {
+      req.resume();
+      const i = ++n;
+      res.on('close', () => {
+        if (!res.writableEnded) aborted.push(i);
+      });
+      if (i === 1) setTimeout(() => !res.destroyed && res.end('slow'), 400);
+      else res.end('fast');
+    });
+    const rt = await proxy({ hedgeOnPerTryTimeout: true, retryPolicy: retryPolicy({ retryOn: 'retriable-status-codes', retriableStatusCodes: [418], numRetries: 1, perTryTimeoutMs: 60 }) } as Partial<DpRouteAction>, { port: srv.port });
+    try {
+      const t0 = Date.now();
+      const res = await request(`${rt.url()}/`);
+      const took = Date.now() - t0;
+      assert.equal(res.status, 200);
+      assert.equal(res.body, 'fast');
+      assert.ok(took < 300, `the hedge answered (${took}ms)`);
+      await waitFor(() => aborted.includes(1));
+      assert.equal(rt.counter('cluster.backend.upstream_rq_per_try_timeout'), 0, 'not counted when hedging');
+      assert.equal(rt.counter('cluster.backend.upstream_rq_retry'), 1);
+      assert.equal(rt.counter('cluster.backend.upstream_rq_total'), 2);
+    } finally {
+      setRetryEngine(undefined);
+      await rt.close();
+      await srv.close();
     }
   });
 
