@@ -78,7 +78,7 @@ export class Cluster implements ClusterContext {
     if (config.type === 'STRICT_DNS' || config.type === 'LOGICAL_DNS') {
       this.ready = this.resolveDns(true);
     } else {
-      this.setHosts(config.endpoints.map((e) => ({ address: e.address, port: e.port, weight: e.weight, hostname: e.address })));
+      this.setHosts(config.endpoints.map((e) => ({ address: e.address, port: e.port, weight: e.weight, hostname: e.hostname ?? e.address })));
       this.ready = Promise.resolve();
     }
   }

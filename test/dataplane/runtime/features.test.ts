@@ -1,12 +1,11 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startUpstream, type Upstream } from '../../../src/upstream';
 import type { HeaderRules } from '../../../src/dataplane/retry';
 import { request } from '../../support/http';
 import type { DpCluster, DpRetryPolicy, DpRouteAction, DpVirtualHost } from '../../../src/dataplane/config/model';
-import { cluster, deadPort, httpListener, prefixRoute, retryPolicy, routeAction, sleep, snapshot, startRuntime, tmpFile, vhost, waitFor } from './helpers';
+import { cluster, deadPort, httpListener, prefixRoute, retryPolicy, routeAction, sleep, snapshot, startRuntime, readText, tmpFile, vhost, waitFor } from './helpers';
 
 /** An HTTP server whose handler decides per request; closed by the returned function. */
 async function server(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
@@ -55,8 +54,7 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
   async function logLine(prefix: string): Promise<string> {
     let line: string | undefined;
     await waitFor(() => {
-      line = fs
-        .readFileSync(logFile, 'utf8')
+      line = readText(logFile)
         .split('\n')
         .find((l) => l.startsWith(prefix));
       return line !== undefined;
@@ -166,11 +164,13 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
     }
   });
 
-  it('STRICT_DNS clusters resolve their endpoints', async () => {
-    const rt = await proxy({}, { address: 'localhost', cluster: { type: 'STRICT_DNS', raw: { dnsLookupFamily: 'V4_ONLY' } } });
+  it('STRICT_DNS clusters resolve their endpoints; auto_host_rewrite sends the DNS name', async () => {
+    const rt = await proxy({ autoHostRewrite: true }, { address: 'localhost', cluster: { type: 'STRICT_DNS', raw: { dnsLookupFamily: 'V4_ONLY' } } });
     try {
-      const res = await request(`${rt.url()}/status/200`);
+      up.reset();
+      const res = await request(`${rt.url()}/status/200`, { headers: { host: 'original.example' } });
       assert.equal(res.status, 200);
+      assert.equal(up.log[0].host, 'localhost');
       const hosts = rt.runtime.clusterStatus().find((c) => c.cluster === 'backend')!.hosts;
       assert.ok(hosts.some((h) => h.address === '127.0.0.1' && h.port === up.port));
     } finally {
@@ -190,7 +190,7 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
     try {
       await request(`${rt2.url()}/status/201?x=1`, { headers: { 'user-agent': 'ua/1', 'x-request-id': 'rid-1', host: 'example.test' } });
       let text = '';
-      await waitFor(() => (text = fs.readFileSync(file, 'utf8')).includes('\n'));
+      await waitFor(() => (text = readText(file)).includes('\n'));
       assert.match(
         text,
         /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] "GET \/status\/201\?x=1 HTTP\/1\.1" 201 - 0 \d+ \d+ \d+ "-" "ua\/1" "rid-1" "example\.test" "127\.0\.0\.1:\d+"\n$/,
@@ -357,7 +357,7 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
         s.on('close', () => resolve());
       });
       let text = '';
-      await waitFor(() => (text = fs.readFileSync(file, 'utf8')).includes('\n'));
+      await waitFor(() => (text = readText(file)).includes('\n'));
       assert.equal(text, 'tcp UF,URX 2\n');
     } finally {
       await rt.close();

@@ -168,6 +168,15 @@ export function tmpFile(name: string): string {
   return path.join(dir, name);
 }
 
+/** The file's text, or '' while it does not exist yet (access-log files are opened asynchronously). */
+export function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,10 +1,9 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startUpstream, type Upstream } from '../../../src/upstream';
 import { request } from '../../support/http';
-import { cluster, deadPort, httpListener, prefixRoute, retryPolicy, routeAction, snapshot, startRuntime, tmpFile, vhost, waitFor } from './helpers';
+import { cluster, deadPort, httpListener, prefixRoute, retryPolicy, routeAction, snapshot, startRuntime, readText, tmpFile, vhost, waitFor } from './helpers';
 import type { DpCluster, DpRetryPolicy, DpRouteAction } from '../../../src/dataplane/config/model';
 
 describe('dataplane runtime: router retries', function () {
@@ -38,7 +37,7 @@ describe('dataplane runtime: router retries', function () {
   async function logLine(id: string): Promise<string[]> {
     let line: string | undefined;
     await waitFor(() => {
-      line = fs.readFileSync(logFile, 'utf8').split('\n').find((l) => l.startsWith(`${id} `));
+      line = readText(logFile).split('\n').find((l) => l.startsWith(`${id} `));
       return line !== undefined;
     });
     return line!.split(' ');
