@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../lib/protos/protoJson';
 import type { DpAccessLog, DpHttpConnectionManager, DpHttpFilter, DpListener, DpTcpProxy } from './model';
-import { Findings, anyBody, anyType, at, checkFields, durationMs, ignoreAll, index, invalid, num, obj, objs, str, type FieldRules } from './fields';
+import { Findings, anyBody, anyType, at, checkFields, durationMs, ignoreAll, index, invalid, num, obj, objs, str, strs, type FieldRules } from './fields';
 import { socketAddressFromJson } from './endpoints';
 import { configSourceIsAds } from './cluster';
 import { FAULT_TYPE, dataSource, faultFromJson, routeConfigFromJson, type RouteConfigOptions } from './route';
@@ -348,9 +348,9 @@ function httpFilters(json: JsonObject, path: string, f: Findings): DpHttpFilter[
       return;
     }
     if (isRouter) {
-      routerConfig(body, at(p, 'typed_config'), f);
+      const strict = routerConfig(body, at(p, 'typed_config'), f);
       if (i !== list.length - 1) invalid(p, 'the router must be the last HTTP filter');
-      out.push({ name, kind: 'router' });
+      out.push(strict.length > 0 ? { name, kind: 'router', strictCheckHeaders: strict } : { name, kind: 'router' });
     } else if (type === FAULT_TYPE || (!type && name === 'envoy.filters.http.fault')) {
       out.push({ name, kind: 'fault', config: faultFromJson(body, at(p, 'typed_config'), f) });
     } else if (type === DFP_FILTER_TYPE) {
@@ -372,9 +372,19 @@ function httpFilters(json: JsonObject, path: string, f: Findings): DpHttpFilter[
   return out;
 }
 
-function routerConfig(json: JsonObject, path: string, f: Findings): void {
+/** The x-envoy-* request headers `strict_check_headers` may name (Envoy's proto `in` constraint). */
+const STRICT_CHECKABLE_HEADERS: ReadonlySet<string> = new Set([
+  'x-envoy-upstream-rq-timeout-ms',
+  'x-envoy-upstream-rq-per-try-timeout-ms',
+  'x-envoy-max-retries',
+  'x-envoy-retry-grpc-on',
+  'x-envoy-retry-on',
+]);
+
+/** Checks the router's typed_config; returns its `strict_check_headers` (lower-cased, validated). */
+function routerConfig(json: JsonObject, path: string, f: Findings): string[] {
   checkFields(json, ROUTER_TYPE, path, {
-    handled: [],
+    handled: ['strict_check_headers'],
     ignored: {
       dynamic_stats: 'dynamic per-request stats (upstream_rq_time by canary/zone) are not published',
       upstream_log: 'upstream access logs are not written',
@@ -384,11 +394,17 @@ function routerConfig(json: JsonObject, path: string, f: Findings): void {
     },
     rejected: {
       suppress_envoy_headers: 'suppressing x-envoy-* headers is not implemented',
-      strict_check_headers: 'strict checking of x-envoy-* request headers (400 on malformed values) is not implemented',
       respect_expected_rq_timeout: 'honouring x-envoy-expected-rq-timeout-ms from downstream is not implemented',
       upstream_http_filters: 'upstream HTTP filters are not implemented',
     },
   }, f);
+  const headers = strs(json.strictCheckHeaders);
+  headers.forEach((h, k) => {
+    if (!STRICT_CHECKABLE_HEADERS.has(h)) {
+      invalid(index(at(path, 'strict_check_headers'), k), `"${h}" cannot be strictly checked; allowed: ${[...STRICT_CHECKABLE_HEADERS].join(', ')}`);
+    }
+  });
+  return headers;
 }
 
 /** `AccessLog` → DpAccessLog for stdout/stderr/file loggers; other loggers are ignored (reported). */

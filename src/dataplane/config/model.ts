@@ -102,6 +102,14 @@ export interface DpRoute {
    * The retry buffer limit is min(this, the HCM's `bufferLimitBytes`) (envoy-retry.md §5.1).
    */
   perRequestBufferLimitBytes?: number;
+  /** `stat_prefix`: the route's request and retry stats go to `vhost.<vhost>.route.<statPrefix>.` too. */
+  statPrefix?: string;
+}
+
+/** A `virtual_clusters` entry: requests whose headers match all `headers` count under `vhost.<vhost>.vcluster.<name>.`. */
+export interface DpVirtualCluster {
+  name: string;
+  headers: DpHeaderMatcher[];
 }
 
 export interface DpVirtualHost {
@@ -111,6 +119,8 @@ export interface DpVirtualHost {
   includeRequestAttemptCount: boolean;
   includeAttemptCountInResponse: boolean;
   includeIsTimeoutRetryHeader: boolean;
+  /** `virtual_clusters`, in order (the first whose matchers all match wins); absent = none. */
+  virtualClusters?: DpVirtualCluster[];
 }
 
 export interface DpRouteConfig {
@@ -121,7 +131,12 @@ export interface DpRouteConfig {
 }
 
 export type DpHttpFilter =
-  | { name: string; kind: 'router' }
+  | {
+      name: string;
+      kind: 'router';
+      /** The router's `strict_check_headers` (x-envoy-* request headers answered 400 when malformed); absent = none. */
+      strictCheckHeaders?: string[];
+    }
   | { name: string; kind: 'fault'; config: DpFaultConfig }
   | { name: string; kind: 'dynamic_forward_proxy' };
 

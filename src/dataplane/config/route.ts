@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { JsonObject } from '../../lib/protos/protoJson';
 import type {
-  DpDirectResponse, DpFaultConfig, DpRetryPolicy, DpRoute, DpRouteAction, DpRouteConfig, DpRouteMatch, DpVirtualHost,
+  DpDirectResponse, DpFaultConfig, DpRetryPolicy, DpRoute, DpRouteAction, DpRouteConfig, DpRouteMatch, DpVirtualCluster, DpVirtualHost,
 } from './model';
 import { Findings, anyBody, anyType, at, bool, checkFields, durationMs, index, invalid, mapKey, num, obj, objs, str, strs, type FieldRules } from './fields';
 import { headerMatcherFromJson, regexFromJson, retryPolicyFromJson, stringMatcherFromJson } from './retryPolicy';
@@ -37,11 +37,10 @@ const ROUTE_CONFIGURATION: FieldRules = {
 const VIRTUAL_HOST: FieldRules = {
   handled: [
     'name', 'domains', 'routes', 'typed_per_filter_config', 'include_request_attempt_count', 'include_attempt_count_in_response',
-    'retry_policy', 'include_is_timeout_retry_header', 'per_request_buffer_limit_bytes', 'require_tls',
+    'retry_policy', 'include_is_timeout_retry_header', 'per_request_buffer_limit_bytes', 'require_tls', 'virtual_clusters',
   ],
   silent: ['metadata'],
   ignored: {
-    virtual_clusters: 'virtual cluster stats (vhost.<name>.vcluster.*) are not published',
     rate_limits: 'rate limit descriptors only act with the rate limit filter, which is not implemented',
     cors: 'CORS policies only act with the CORS filter, which is not implemented',
   },
@@ -58,12 +57,11 @@ const VIRTUAL_HOST: FieldRules = {
 };
 
 const ROUTE: FieldRules = {
-  handled: ['name', 'match', 'route', 'direct_response', 'typed_per_filter_config', 'per_request_buffer_limit_bytes'],
+  handled: ['name', 'match', 'route', 'direct_response', 'typed_per_filter_config', 'per_request_buffer_limit_bytes', 'stat_prefix'],
   silent: ['metadata'],
   ignored: {
     decorator: 'tracing is not implemented',
     tracing: 'tracing is not implemented',
-    stat_prefix: 'per-route stats (vhost.<vhost>.route.<stat_prefix>.*) are not published',
   },
   rejected: {
     redirect: 'redirect routes are not implemented',
@@ -164,7 +162,7 @@ function virtualHostFromJson(
   const vhRetry = obj(json.retryPolicy) ? retryPolicyFromJson(obj(json.retryPolicy) as JsonObject, at(path, 'retry_policy'), f) : undefined;
   const vhBufferLimit = num(json.perRequestBufferLimitBytes);
   const routes = objs(json.routes).map((r, i) => routeFromJson(r, index(at(path, 'routes'), i), f, { fault: vhFault, retry: vhRetry, bufferLimit: vhBufferLimit }, opts));
-  return {
+  const out: DpVirtualHost = {
     name,
     domains,
     routes,
@@ -172,6 +170,17 @@ function virtualHostFromJson(
     includeAttemptCountInResponse: json.includeAttemptCountInResponse === true,
     includeIsTimeoutRetryHeader: json.includeIsTimeoutRetryHeader === true,
   };
+  const vcs = objs(json.virtualClusters).map((vc, i) => virtualClusterFromJson(vc, index(at(path, 'virtual_clusters'), i), f));
+  if (vcs.length > 0) out.virtualClusters = vcs;
+  return out;
+}
+
+/** `VirtualCluster` → DpVirtualCluster (its stats: `vhost.<vhost>.vcluster.<name>.*`). */
+function virtualClusterFromJson(json: JsonObject, path: string, f: Findings): DpVirtualCluster {
+  checkFields(json, 'envoy.config.route.v3.VirtualCluster', path, { handled: ['name', 'headers'] }, f);
+  const name = str(json.name) ?? '';
+  if (name === '') invalid(at(path, 'name'), 'a virtual cluster needs a name');
+  return { name, headers: objs(json.headers).map((h, i) => headerMatcherFromJson(h, index(at(path, 'headers'), i), f)) };
 }
 
 interface Inherited {
@@ -196,6 +205,8 @@ function routeFromJson(json: JsonObject, path: string, f: Findings, inherited: I
   if (fault) route.fault = fault;
   const limit = num(json.perRequestBufferLimitBytes) ?? inherited.bufferLimit;
   if (limit !== undefined) route.perRequestBufferLimitBytes = limit;
+  const statPrefix = str(json.statPrefix);
+  if (statPrefix) route.statPrefix = statPrefix;
   return route;
 }
 

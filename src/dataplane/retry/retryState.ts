@@ -9,7 +9,12 @@
  *   3. 0 retries left → `upstream_rq_retry_limit_exceeded`, NoRetryLimitExceeded (URX);
  *   4. retries left −1 (before the breaker check, so an overflow still uses one up);
  *   5. retry circuit breaker / budget full → `upstream_rq_retry_overflow`, NoOverflow (UO);
- *   6. take a slot, `upstream_rq_retry`, then exactly one backoff stat (none if immediate).
+ *   6. take a slot and schedule the retry (immediate, or with a backoff).
+ *
+ * `upstream_rq_retry` and the backoff stat of the scheduled retry (exactly one, none if
+ * immediate) count in onRetryLaunched, when the attempt actually starts: a retry cut short in its
+ * backoff (route timeout, buffer overflow, downstream reset) moves neither — observed on Envoy
+ * 1.40: counted at launch (envoy-retry.md §6.1 said at scheduling).
  */
 import type { DpHeaderMatcher } from '../config/model';
 import type { CreateRetryStateInput, HeaderMap, ResetReason, RetryCircuit, RetryDecision, RetryState, RetryStats } from './api';
@@ -127,6 +132,8 @@ class RetryStateImpl implements RetryState {
   private retryPending = false;
   /** Sticky "request headers were handed to a codec" (§1.4 step 4). */
   private requestStarted = false;
+  /** The kind of the retry scheduled last and not launched yet: its stats count at launch. */
+  private scheduledKind: 'immediate' | 'exponential' | 'ratelimited' | undefined;
 
   constructor(private readonly deps: StateDeps) {
     const p = deps.policy;
@@ -156,8 +163,16 @@ class RetryStateImpl implements RetryState {
     return this.shouldRetry(wouldRetryFromReset(this.rules.retryOn, reason, this.requestStarted), undefined);
   }
 
+  /** Envoy 1.40 counts upstream_rq_retry and the backoff stat here, when the retry starts. */
   onRetryLaunched(): void {
     this.retriesDone++;
+    const kind = this.scheduledKind;
+    this.scheduledKind = undefined;
+    if (kind === undefined) return;
+    const { stats } = this.deps;
+    stats.retry.inc();
+    if (kind === 'exponential') stats.retryBackoffExponential.inc();
+    else if (kind === 'ratelimited') stats.retryBackoffRatelimited.inc();
   }
 
   /**
@@ -198,19 +213,18 @@ class RetryStateImpl implements RetryState {
       return OVERFLOW;
     }
     this.retryPending = true;
-    stats.retry.inc();
-    return this.schedule(would, rateLimitedMs);
+    const decision = this.schedule(would, rateLimitedMs);
+    if (decision.retry) this.scheduledKind = decision.kind;
+    return decision;
   }
 
-  /** enableBackoffTimer: rate-limited interval if the response gave one, else exponential. */
+  /** enableBackoffTimer: rate-limited interval if the response gave one, else exponential (counted at launch). */
   private schedule(would: WouldRetry, rateLimitedMs: number | undefined): RetryDecision {
-    const { stats, random } = this.deps;
+    const { random } = this.deps;
     if (would === 'immediate') return { retry: true, backoffMs: 0, kind: 'immediate' };
     if (rateLimitedMs !== undefined) {
-      stats.retryBackoffRatelimited.inc();
       return { retry: true, backoffMs: rateLimitedBackOffMs(rateLimitedMs, random), kind: 'ratelimited' };
     }
-    stats.retryBackoffExponential.inc();
     return { retry: true, backoffMs: this.exponential.nextBackOffMs(), kind: 'exponential' };
   }
 

@@ -218,14 +218,27 @@ describe('dataplane config: xDS resources → data plane config', () => {
       route: { cluster: 'c', max_stream_duration: { grpc_timeout_header_max: '0s', max_stream_duration: '3s' }, hash_policy: [{ header: { header_name: 'x' } }] },
       decorator: { operation: 'op' },
       metadata: { filter_metadata: { x: {} } },
-    }], { virtual_clusters: [{ name: 'vc', headers: [{ name: ':path', string_match: { prefix: '/' } }] }] }));
+    }]));
     assert.deepEqual(out.unsupported.map((u) => u.path), [
-      'RouteConfiguration[rc].virtual_hosts[0].virtual_clusters',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].decorator',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hash_policy',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.max_stream_duration.grpc_timeout_header_max',
     ]);
     assert.equal(action(out.routeConfig.virtualHosts[0].routes[0]).maxStreamDurationMs, 3000);
+  });
+
+  it('reads virtual_clusters (name + header matchers) and route stat_prefix for the vhost.* stats', () => {
+    const out = routes(vh([
+      { match: { prefix: '/a' }, route: { cluster: 'c' }, stat_prefix: 'ra' },
+      { match: { prefix: '/' }, route: { cluster: 'c' } },
+    ], { virtual_clusters: [{ name: 'vc', headers: [{ name: ':path', string_match: { prefix: '/a' } }, { name: 'X-Kind', exact_match: 'k' }] }] }));
+    assert.deepEqual(out.unsupported, []);
+    const host = out.routeConfig.virtualHosts[0];
+    assert.deepEqual(host.virtualClusters?.map((vc) => [vc.name, vc.headers.map((m) => [m.name, m.prefix ?? m.exact])]), [['vc', [[':path', '/a'], ['x-kind', 'k']]]]);
+    assert.equal(host.routes[0].statPrefix, 'ra');
+    assert.equal(host.routes[1].statPrefix, undefined);
+    assert.equal(routes(vh([])).routeConfig.virtualHosts[0].virtualClusters, undefined);
+    assert.throws(() => routes(vh([], { virtual_clusters: [{ headers: [] }] })), /a virtual cluster needs a name/);
   });
 
   it('refuses duplicate domains across virtual hosts, as Envoy does', () => {
@@ -305,6 +318,15 @@ describe('dataplane config: xDS resources → data plane config', () => {
       'Listener[l].filter_chains[0].filters[0].typed_config.http_filters[0]',
     ]);
     assert.throws(() => listener({ route_config: vh([]), http_filters: [] }), /the last HTTP filter must be the router/);
+
+    const strictRouter = (headers: string[]) => ({ name: 'envoy.filters.http.router', typed_config: { '@type': T.router, strict_check_headers: headers } });
+    const strict = listener({ route_config: vh([]), http_filters: [strictRouter(['x-envoy-max-retries', 'x-envoy-retry-on'])] });
+    assert.deepEqual(strict.unsupported, []);
+    assert.ok(strict.listener.filter.kind === 'http');
+    assert.deepEqual(strict.listener.filter.hcm.httpFilters, [{ name: 'envoy.filters.http.router', kind: 'router', strictCheckHeaders: ['x-envoy-max-retries', 'x-envoy-retry-on'] }]);
+    assert.ok(d.filter.kind === 'http');
+    assert.deepEqual(d.filter.hcm.httpFilters, [{ name: 'envoy.filters.http.router', kind: 'router' }], 'no strictCheckHeaders without the field');
+    assert.throws(() => listener({ route_config: vh([]), http_filters: [strictRouter(['x-envoy-foo'])] }), /cannot be strictly checked/);
     assert.throws(() => listener({ http_filters: [routerFilter] }), /needs rds or route_config/);
   });
 

@@ -1401,22 +1401,6 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
   'hedge-on-per-try-timeout':
     'hedge_policy.hedge_on_per_try_timeout: Envoy starts a second attempt at the per-try timeout, keeps the first running and ' +
     'answers with the first good response; the data plane rejects any bootstrap with hedge_policy ("request hedging is not implemented").',
-  'ratelimited-backoff-cut-by-route-timeout':
-    'Envoy 1.40 charges upstream_rq_retry and upstream_rq_retry_backoff_* when the retry attempt launches: if the route timeout ' +
-    'fires during the backoff neither moves (0/0). The data plane charges both when the retry is scheduled (1/1), as ' +
-    'envoy-retry.md §6.1 says. Status, body, UT and attempts match.',
-  'buffer-limit-507-in-backoff':
-    'Same root cause as ratelimited-backoff-cut-by-route-timeout: the retry never launches (the 507 ends the request in backoff), ' +
-    'so Envoy counts upstream_rq_retry 0 and upstream_rq_retry_backoff_ratelimited 0; the data plane counts 1 and 1. ' +
-    'Status 507, body and retry_or_shadow_abandoned match.',
-  'vcluster-and-route-stats':
-    'Envoy keeps retry stats per virtual cluster (vhost.<vh>.vcluster.<vc>.upstream_rq_retry*) and per route with a stat_prefix ' +
-    '(vhost.<vh>.route.<prefix>.upstream_rq_retry*); the data plane publishes no vhost.* stats: its config layer still lists ' +
-    'virtual_clusters and stat_prefix as ignored at start-up ("... are not published"), although the runtime has the stat scopes (cc476e4).',
-  'internal-strict-check-headers':
-    'router strict_check_headers: Envoy answers a malformed x-envoy-max-retries with 400 "invalid header \'x-envoy-max-retries\' ' +
-    'with value \'abc\'" and flag IH; the data plane\'s config layer still rejects the bootstrap ("strict checking of x-envoy-* ' +
-    'request headers ... is not implemented"), although the runtime handles it since 53b23e6.',
 };
 
 for (const s of SCENARIOS) {

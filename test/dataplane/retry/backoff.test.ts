@@ -82,6 +82,8 @@ describe('retry engine: exponential backoff (§3.1)', () => {
     const h = harness({ policy: policy({ retryOn: 'reset', rateLimitedBackOff: { resetHeaders: [{ name: 'retry-after', format: 'SECONDS' }], maxIntervalMs: 300000 } }) });
     const d = h.state.onReset('remote reset', true);
     assert.equal(d.retry && d.kind, 'exponential');
+    assert.equal(h.stats.retryBackoffExponential.value, 0, 'not at scheduling (observed on Envoy 1.40: counted at launch)');
+    h.state.onRetryLaunched();
     assert.equal(h.stats.retryBackoffExponential.value, 1);
   });
 });

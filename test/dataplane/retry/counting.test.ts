@@ -8,11 +8,21 @@ import { harness, policy, statValues, ZERO_STATS } from './helpers';
 const FIVE_XX = policy({ retryOn: '5xx', numRetries: 2 });
 
 describe('retry engine: counting order and stats (§2.1, §4.1, §6.1, §9 item 4)', () => {
-  it('§6.1 upstream_rq_retry + exactly one backoff stat per scheduled retry', () => {
+  it('§6.1 upstream_rq_retry + exactly one backoff stat per launched retry, none while only scheduled (observed on Envoy 1.40: counted at launch)', () => {
     const h = harness({ policy: FIVE_XX });
     const d = h.state.onResponseHeaders(503, {});
     assert.equal(d.retry, true);
+    assert.deepEqual(statValues(h.stats), ZERO_STATS, 'scheduled, not launched: nothing counted yet');
+    h.state.onRetryLaunched();
     assert.deepEqual(statValues(h.stats), { ...ZERO_STATS, retry: 1, retryBackoffExponential: 1 });
+  });
+
+  it('§6.1 a retry cut short in its backoff (route timeout, 507) never launches: upstream_rq_retry and backoff stats stay 0 (observed on Envoy 1.40: counted at launch)', () => {
+    const h = harness({ policy: FIVE_XX });
+    assert.equal(h.state.onResponseHeaders(503, {}).retry, true);
+    h.state.finish();
+    assert.deepEqual(statValues(h.stats), ZERO_STATS);
+    assert.equal(h.circuit.outstanding, 0);
   });
 
   it('§2.1 limit check first: 0 retries left → limit_exceeded, no decrement, no circuit call, reason limit-exceeded (URX)', () => {
@@ -65,7 +75,8 @@ describe('retry engine: counting order and stats (§2.1, §4.1, §6.1, §9 item 
     h.state.finish();
     h.state.finish();
     assert.equal(h.circuit.outstanding, 0);
-    assert.deepEqual(statValues(h.stats), { ...ZERO_STATS, retry: 1, retryBackoffExponential: 1 });
+    // The retry was scheduled but never launched (observed on Envoy 1.40: counted at launch).
+    assert.deepEqual(statValues(h.stats), ZERO_STATS);
   });
 
   it('§6.1 retry_success: an outcome after a scheduled retry that asks for no retry (200) counts once', () => {

@@ -169,6 +169,8 @@ describe('retry engine: decisions per retry_on token (§1.5)', () => {
   it('§3.1 / RS wouldRetryFromHeaders: a listed 425 is RetryImmediately (no backoff, no backoff stat) unless the request came as early-data', () => {
     const h = harness({ policy: policy({ retryOn: 'retriable-status-codes', retriableStatusCodes: [425] }) });
     assert.deepEqual(h.state.onResponseHeaders(425, {}), { retry: true, backoffMs: 0, kind: 'immediate' });
+    assert.equal(h.stats.retry.value, 0, 'not at scheduling (observed on Envoy 1.40: counted at launch)');
+    h.state.onRetryLaunched();
     assert.equal(h.stats.retry.value, 1);
     assert.equal(h.stats.retryBackoffExponential.value + h.stats.retryBackoffRatelimited.value, 0);
     const e = harness({ policy: policy({ retryOn: 'retriable-status-codes', retriableStatusCodes: [425] }), requestHeaders: { 'early-data': '1' } });

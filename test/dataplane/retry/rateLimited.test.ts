@@ -74,6 +74,8 @@ describe('retry engine: rate-limited backoff (§3.2)', () => {
       nowMs: () => NOW_MS,
     });
     assert.deepEqual(h.state.onResponseHeaders(503, { 'retry-after': '2' }), { retry: true, backoffMs: 2000, kind: 'ratelimited' });
+    assert.equal(h.stats.retryBackoffRatelimited.value + h.stats.retry.value, 0, 'not at scheduling (observed on Envoy 1.40: counted at launch)');
+    h.state.onRetryLaunched();
     assert.equal(h.stats.retryBackoffRatelimited.value, 1);
     assert.equal(h.stats.retryBackoffExponential.value, 0);
     assert.equal(h.stats.retry.value, 1);
@@ -90,6 +92,7 @@ describe('retry engine: rate-limited backoff (§3.2)', () => {
       const h = harness({ policy: policy({ retryOn: '5xx', rateLimitedBackOff: cfg([SECONDS]) }), nowMs: () => NOW_MS });
       const d = h.state.onResponseHeaders(503, headers);
       assert.equal(d.retry && d.kind, 'exponential', JSON.stringify(headers));
+      h.state.onRetryLaunched(); // counted at launch (Envoy 1.40)
       assert.equal(h.stats.retryBackoffExponential.value, 1);
       assert.equal(h.stats.retryBackoffRatelimited.value, 0);
     }

@@ -129,7 +129,9 @@ describe('dataplane runtime: timers, body limits, headers, logs, stats', functio
       assert.equal(res.status, 507);
       assert.equal(res.body, 'exceeded request buffer limit while retrying upstream');
       assert.equal(rt.counter('cluster.backend.retry_or_shadow_abandoned'), 1);
-      assert.equal(rt.counter('cluster.backend.upstream_rq_retry_backoff_ratelimited'), 1);
+      // The retry never launched: observed on Envoy 1.40: counted at launch, so neither moves.
+      assert.equal(rt.counter('cluster.backend.upstream_rq_retry_backoff_ratelimited'), 0);
+      assert.equal(rt.counter('cluster.backend.upstream_rq_retry'), 0);
     } finally {
       await rt.close();
       await srv.close();
