@@ -91,6 +91,25 @@ export class Router implements AttemptOwner {
   }
 
   start(): void {
+    // Dynamic forward proxy: like Envoy's DFP filter, hold the request until the Host/:authority
+    // name is in the DNS cache (the route timeout starts later, as it does after that filter).
+    const waiting = this.cluster.resolveAuthority(this.action.hostRewriteLiteral ?? this.stream.authority);
+    if (!waiting) {
+      this.begin();
+      return;
+    }
+    let abandoned = false;
+    this.stream.onDownstreamReset = () => {
+      abandoned = true;
+    };
+    void waiting.then(() => {
+      if (abandoned) return;
+      this.stream.onDownstreamReset = undefined;
+      this.begin();
+    });
+  }
+
+  private begin(): void {
     const { stream, action, engine } = this;
     const headers = stream.headers;
     const policy = action.retryPolicy;
@@ -216,7 +235,7 @@ export class Router implements AttemptOwner {
 
   private startAttempt(): void {
     const reject = this.isRetry && this.attemptedHosts ? (h: Host) => this.attemptedHosts!.includes(h) : undefined;
-    const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts);
+    const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts, this.authority);
     if (!host) {
       this.cluster.stats.upstream_cx_none_healthy.inc();
       this.charge(503);

@@ -3,6 +3,12 @@
  * STRICT_DNS / LOGICAL_DNS resolved with node:dns and refreshed), the load balancer, circuit
  * breakers, connection pools per host and the cluster stats.
  *
+ * DYNAMIC_FORWARD_PROXY clusters have no configured hosts: the upstream is the request's
+ * Host/:authority (`host[:port]`, port 80 by default). Names are resolved with node:dns into a
+ * per-cluster cache (first address of the lookup family, kept DFP_DNS_TTL_MS, refreshed in the
+ * background while the stale answer keeps serving); hosts (and their pools) are kept per resolved
+ * address:port and dropped after DFP_HOST_TTL_MS without use.
+ *
  * A cluster object lives across snapshots as long as its name exists: updates change thresholds,
  * timeouts and hosts in place (hosts that stay keep their pools). A change of protocol
  * (HTTP/1.1 ↔ HTTP/2) replaces every host. Removed hosts and clusters drain: idle connections
@@ -20,6 +26,46 @@ import { ClusterStats } from './stats';
 import type { ClusterContext } from './types';
 
 const DEFAULT_DNS_REFRESH_MS = 5000;
+/** How long a dynamic forward proxy DNS answer is used before it is refreshed (Envoy: dns_refresh_rate 60 s). */
+export const DFP_DNS_TTL_MS = 60_000;
+/** Dynamic forward proxy hosts unused this long are removed (Envoy's host_ttl, 5 min). */
+export const DFP_HOST_TTL_MS = 300_000;
+
+interface DfpEntry {
+  /** Resolved address; undefined while the first lookup runs or when it failed. */
+  address: string | undefined;
+  expiresAt: number;
+  pending: Promise<void> | undefined;
+}
+
+/** `host[:port]` of an authority (IPv6 literals in brackets), port 80 when absent. */
+export function parseAuthority(authority: string): { host: string; port: number } | undefined {
+  const a = authority.trim().toLowerCase();
+  if (a === '') return undefined;
+  let host: string;
+  let portText: string | undefined;
+  if (a.startsWith('[')) {
+    const end = a.indexOf(']');
+    if (end < 0) return undefined;
+    host = a.slice(1, end);
+    const rest = a.slice(end + 1);
+    if (rest !== '' && !rest.startsWith(':')) return undefined;
+    portText = rest === '' ? undefined : rest.slice(1);
+  } else {
+    const colon = a.lastIndexOf(':');
+    if (colon >= 0 && a.indexOf(':') !== colon) return undefined;
+    host = colon >= 0 ? a.slice(0, colon) : a;
+    portText = colon >= 0 ? a.slice(colon + 1) : undefined;
+  }
+  if (host === '') return undefined;
+  let port = 80;
+  if (portText !== undefined) {
+    if (!/^\d{1,5}$/.test(portText)) return undefined;
+    port = Number(portText);
+    if (port < 1 || port > 65535) return undefined;
+  }
+  return { host, port };
+}
 
 export class Cluster implements ClusterContext {
   readonly stats: ClusterStats;
@@ -33,6 +79,9 @@ export class Cluster implements ClusterContext {
   private dnsTimer: NodeJS.Timeout | undefined;
   private dnsGeneration = 0;
   private closed = false;
+  /** DYNAMIC_FORWARD_PROXY: DNS answers by host name, hosts by address:port with last use. */
+  private readonly dfpDns = new Map<string, DfpEntry>();
+  private readonly dfpLastUse = new Map<Host, number>();
   /** Settles once the first DNS resolution finished (immediately for other types). */
   ready: Promise<void> = Promise.resolve();
 
@@ -77,15 +126,96 @@ export class Cluster implements ClusterContext {
     this.stopDns();
     if (config.type === 'STRICT_DNS' || config.type === 'LOGICAL_DNS') {
       this.ready = this.resolveDns(true);
+    } else if (config.type === 'DYNAMIC_FORWARD_PROXY') {
+      // Hosts come from requests; keep the ones already there (and the DNS cache).
+      this.lb = { pick: () => undefined };
+      this.ready = Promise.resolve();
     } else {
+      this.dfpDns.clear();
+      this.dfpLastUse.clear();
       this.setHosts(config.endpoints.map((e) => ({ address: e.address, port: e.port, weight: e.weight, hostname: e.hostname ?? e.address })));
       this.ready = Promise.resolve();
     }
   }
 
-  /** Picks a host; `reject` is the retry host predicate, consulted up to `maxAttempts` picks. */
-  chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1): Host | undefined {
+  get dynamicForwardProxy(): boolean {
+    return this.config.type === 'DYNAMIC_FORWARD_PROXY';
+  }
+
+  /**
+   * Picks a host; `reject` is the retry host predicate, consulted up to `maxAttempts` picks. For a
+   * dynamic forward proxy cluster the host is the one `authority` resolved to (see
+   * resolveAuthority), undefined when its name is not resolved (yet) or did not resolve.
+   */
+  chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1, authority?: string): Host | undefined {
+    if (this.dynamicForwardProxy) return this.dynamicHost(authority ?? '');
     return chooseHost(this.lb, reject, maxAttempts);
+  }
+
+  /**
+   * Dynamic forward proxy: makes sure `authority`'s name is in the DNS cache. Returns undefined
+   * when chooseHost can answer now (cached, even if stale: it is refreshed in the background;
+   * or the authority is unusable), else a promise that settles once the lookup finished.
+   */
+  resolveAuthority(authority: string): Promise<void> | undefined {
+    if (!this.dynamicForwardProxy || this.closed) return undefined;
+    const target = parseAuthority(authority);
+    if (!target) return undefined;
+    const now = Date.now();
+    let e = this.dfpDns.get(target.host);
+    if (!e) {
+      e = { address: undefined, expiresAt: 0, pending: undefined };
+      this.dfpDns.set(target.host, e);
+    }
+    if (e.expiresAt <= now && !e.pending) e.pending = this.lookupDfp(target.host, e);
+    return e.address === undefined ? e.pending : undefined;
+  }
+
+  private async lookupDfp(name: string, e: DfpEntry): Promise<void> {
+    const addrs = await resolveEndpoint({ address: name, port: 0, weight: 1 } as DpEndpoint, dfpFamily(this.config));
+    e.pending = undefined;
+    if (addrs && addrs.length > 0) {
+      e.address = addrs[0];
+      e.expiresAt = Date.now() + DFP_DNS_TTL_MS;
+    } else {
+      // Failed: keep a previous answer a while longer; a name that never resolved is retried next time.
+      if (e.address !== undefined) e.expiresAt = Date.now() + DEFAULT_DNS_REFRESH_MS;
+      else this.dfpDns.delete(name);
+      this.logger?.warn({ cluster: this.name, host: name }, 'dynamic forward proxy DNS resolution failed');
+    }
+  }
+
+  private dynamicHost(authority: string): Host | undefined {
+    const target = parseAuthority(authority);
+    if (!target) return undefined;
+    const e = this.dfpDns.get(target.host);
+    if (!e || e.address === undefined) return undefined;
+    if (e.expiresAt <= Date.now() && !e.pending) e.pending = this.lookupDfp(target.host, e);
+    const now = Date.now();
+    this.expireDynamicHosts(now);
+    let host = this.hosts.find((h) => h.address === e.address && h.port === target.port);
+    if (!host) {
+      host = new Host(this, e.address, target.port, 1, target.host);
+      this.hosts = [...this.hosts, host];
+      this.stats.membership_total.set(this.hosts.length);
+      this.stats.membership_healthy.set(this.hosts.filter((h) => h.healthy).length);
+    }
+    this.dfpLastUse.set(host, now);
+    return host;
+  }
+
+  private expireDynamicHosts(now: number): void {
+    const keep: Host[] = [];
+    for (const h of this.hosts) {
+      if (!h.busy && now - (this.dfpLastUse.get(h) ?? now) > DFP_HOST_TTL_MS) {
+        this.dfpLastUse.delete(h);
+        this.retire(h);
+      } else keep.push(h);
+    }
+    if (keep.length === this.hosts.length) return;
+    this.hosts = keep;
+    this.stats.membership_total.set(keep.length);
+    this.stats.membership_healthy.set(keep.filter((h) => h.healthy).length);
   }
 
   /** Replaces the host set, keeping Host objects (and pools) for unchanged address:port. */
@@ -189,6 +319,16 @@ function dnsFamily(config: DpCluster): 'v4' | 'v6' | 'auto' | 'v4pref' | 'all' {
   if (f === 'V4_PREFERRED') return 'v4pref';
   if (f === 'ALL') return 'all';
   return 'auto';
+}
+
+/** The lookup family of a dynamic forward proxy cluster's DNS cache config (AUTO when absent). */
+function dfpFamily(config: DpCluster): ReturnType<typeof dnsFamily> {
+  const raw = config.raw as Record<string, any>;
+  const ct = raw.clusterType ?? raw.cluster_type;
+  const tc = ct?.typedConfig ?? ct?.typed_config;
+  const dc = tc?.dnsCacheConfig ?? tc?.dns_cache_config;
+  const f = dc ? dc.dnsLookupFamily ?? dc.dns_lookup_family : undefined;
+  return dnsFamily({ ...config, raw: { dnsLookupFamily: typeof f === 'string' ? f : 'AUTO' } });
 }
 
 function dnsRefreshMs(config: DpCluster): number {
