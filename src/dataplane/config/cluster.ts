@@ -178,8 +178,9 @@ function customClusterType(json: JsonObject, path: string, f: Findings): DpClust
     },
     rejected: { sub_clusters_config: 'dynamic forward proxy sub-clusters are not implemented' },
   }, f);
+  // dns_lookup_family is applied by the runtime (it reads the raw cluster); the rest is not.
   ignoreAll(obj(cfg.dnsCacheConfig), 'envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig', at(cpath, 'dns_cache_config'),
-    'hosts are resolved with the operating system resolver on each new connection (no DNS cache settings)', f, ['name']);
+    'hosts are resolved with the operating system resolver and cached 60 s (no other DNS cache settings)', f, ['name', 'dnsLookupFamily']);
   return 'DYNAMIC_FORWARD_PROXY';
 }
 

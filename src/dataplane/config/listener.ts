@@ -360,7 +360,7 @@ function httpFilters(json: JsonObject, path: string, f: Findings): DpHttpFilter[
         rejected: { sub_cluster_config: 'dynamic forward proxy sub-clusters are not implemented' },
       }, f);
       ignoreAll(obj(body.dnsCacheConfig), 'envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig', at(p, 'typed_config.dns_cache_config'),
-        'hosts are resolved with the operating system resolver on each new connection (no DNS cache settings)', f, ['name']);
+        'hosts are resolved with the operating system resolver and cached 60 s (no other DNS cache settings)', f, ['name', 'dnsLookupFamily']);
       out.push({ name, kind: 'dynamic_forward_proxy' });
     } else if (flt.isOptional === true) {
       f.ignore(p, `optional HTTP filter ${type ?? name} is not implemented and is skipped, as Envoy skips an optional filter it does not know`);
