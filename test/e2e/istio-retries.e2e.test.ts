@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { requireEnvoy } from '../support/envoy';
 import { sleep } from '../support/processes';
-import { get, load, type LoadResult } from '../support/http';
+import { get, load } from '../support/http';
+import { SERVICE_ENTRY, VS_INVALID, VS_NO_RETRIES, VS_RETRY_5XX, describeLoad, successRate } from '../support/flakySources';
 import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/mesh';
 
 /**
@@ -9,42 +10,6 @@ import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/m
  * envoy/bootstrap.yaml, a fortio-style flaky upstream (25% 503s) behind a ServiceEntry.
  * Real processes, real sockets, 127.0.0.1 only.
  */
-
-const SERVICE_ENTRY = `
-apiVersion: networking.istio.io/v1alpha3
-kind: ServiceEntry
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}}]
-`;
-
-/** The VirtualService for flaky.test, with the given `retries` flow map or none. */
-const virtualService = (retries?: string): string => `
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-${retries ? `    retries: ${retries}\n` : ''}`;
-
-const VS_RETRY_5XX = virtualService('{attempts: 4, retryOn: 5xx}');
-// No retries block: Istio's default policy, which (≥1.24) does not retry 503 (sources-istio.md §1.2).
-const VS_NO_RETRIES = virtualService();
-const VS_INVALID = virtualService('{attempts: 4, retryOn: 5xx, perTryTimeout: 2x}');
-
-function successRate(r: LoadResult): number {
-  return (r.codes.get(200) ?? 0) / r.n;
-}
-
-function describeLoad(r: LoadResult): string {
-  return [...r.codes.entries()].map(([c, n]) => `Code ${c} : ${n}`).join(', ') + (r.errors.length ? ` errors: ${r.errors.join('; ')}` : '');
-}
 
 const VHOST = 'flaky.test:80';
 const retryOnOf = (dump: unknown): string | undefined => firstRouteRetryPolicy(dump, VHOST)?.retryOn;

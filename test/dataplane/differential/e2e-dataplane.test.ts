@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { sleep } from '../../support/processes';
-import { get, load, type LoadResult } from '../../support/http';
+import { get, load } from '../../support/http';
+import { SERVICE_ENTRY, VS_INVALID, VS_NO_RETRIES, VS_RETRY_5XX, describeLoad, successRate } from '../../support/flakySources';
 import { firstRouteRetryPolicy, type MeshHarness } from '../../support/mesh';
 import { startDataplaneMesh } from '../../support/dataplane';
 
@@ -13,35 +14,6 @@ import { startDataplaneMesh } from '../../support/dataplane';
  * test with the reason instead of silently skipping them.
  */
 
-const SERVICE_ENTRY = `
-apiVersion: networking.istio.io/v1alpha3
-kind: ServiceEntry
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  location: MESH_EXTERNAL
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}}]
-`;
-
-const virtualService = (retries?: string): string => `
-apiVersion: networking.istio.io/v1alpha3
-kind: VirtualService
-metadata: {name: flaky, namespace: default}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-${retries ? `    retries: ${retries}\n` : ''}`;
-
-const VS_RETRY_5XX = virtualService('{attempts: 4, retryOn: 5xx}');
-const VS_NO_RETRIES = virtualService();
-const VS_INVALID = virtualService('{attempts: 4, retryOn: 5xx, perTryTimeout: 2x}');
-
-const successRate = (r: LoadResult): number => (r.codes.get(200) ?? 0) / r.n;
-const describeLoad = (r: LoadResult): string =>
-  [...r.codes.entries()].map(([c, n]) => `Code ${c} : ${n}`).join(', ') + (r.errors.length ? ` errors: ${r.errors.join('; ')}` : '');
 
 const VHOST = 'flaky.test:80';
 const retryOnOf = (dump: unknown): string | undefined => firstRouteRetryPolicy(dump, VHOST)?.retryOn;
