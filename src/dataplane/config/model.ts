@@ -79,6 +79,8 @@ export interface DpRouteAction {
   prefixRewrite?: string;
   hostRewriteLiteral?: string;
   autoHostRewrite?: boolean;
+  /** hedge_policy.hedge_on_per_try_timeout (route's, else the virtual host's; envoy-retry.md §7.2). */
+  hedgeOnPerTryTimeout?: boolean;
 }
 
 export interface DpDirectResponse {

@@ -38,6 +38,7 @@ const VIRTUAL_HOST: FieldRules = {
   handled: [
     'name', 'domains', 'routes', 'typed_per_filter_config', 'include_request_attempt_count', 'include_attempt_count_in_response',
     'retry_policy', 'include_is_timeout_retry_header', 'per_request_buffer_limit_bytes', 'require_tls', 'virtual_clusters',
+    'hedge_policy',
   ],
   silent: ['metadata'],
   ignored: {
@@ -51,7 +52,6 @@ const VIRTUAL_HOST: FieldRules = {
     response_headers_to_add: HEADER_MUTATION,
     response_headers_to_remove: HEADER_MUTATION,
     retry_policy_typed_config: 'typed retry policy extensions are not implemented; use retry_policy',
-    hedge_policy: 'request hedging is not implemented',
     request_mirror_policies: 'request mirroring (shadowing) is not implemented',
   },
 };
@@ -86,12 +86,27 @@ const ROUTE_MATCH: FieldRules = {
   },
 };
 
+const HEDGE_POLICY: FieldRules = {
+  handled: ['hedge_on_per_try_timeout'],
+  rejected: {
+    initial_requests: 'hedging with several initial requests is not implemented (only hedge_on_per_try_timeout is)',
+    additional_request_chance: 'hedging with an additional request chance is not implemented (only hedge_on_per_try_timeout is)',
+  },
+};
+
+/** `HedgePolicy` (envoy-retry.md §7.2): only hedge_on_per_try_timeout is implemented. */
+function hedgeOnPerTryTimeoutFromJson(json: JsonObject, path: string, f: Findings): boolean {
+  checkFields(json, 'envoy.config.route.v3.HedgePolicy', path, HEDGE_POLICY, f);
+  return bool(json.hedgeOnPerTryTimeout) ?? false;
+}
+
 const GRPC_TIMEOUT = 'the grpc-timeout request header is not honoured; the route timeout applies to gRPC requests too';
 
 const ROUTE_ACTION: FieldRules = {
   handled: [
     'cluster', 'weighted_clusters', 'cluster_not_found_response_code', 'prefix_rewrite', 'host_rewrite_literal', 'auto_host_rewrite',
     'timeout', 'idle_timeout', 'retry_policy', 'max_stream_duration', 'priority', 'max_grpc_timeout', 'grpc_timeout_offset',
+    'hedge_policy',
   ],
   ignored: {
     rate_limits: 'rate limit descriptors only act with the rate limit filter, which is not implemented',
@@ -116,7 +131,6 @@ const ROUTE_ACTION: FieldRules = {
     internal_redirect_policy: 'internal redirects are not implemented',
     internal_redirect_action: 'internal redirects are not implemented',
     max_internal_redirects: 'internal redirects are not implemented',
-    hedge_policy: 'request hedging is not implemented',
   },
 };
 
@@ -161,7 +175,8 @@ function virtualHostFromJson(
   const vhFault = perFilterFault(obj(json.typedPerFilterConfig), at(path, 'typed_per_filter_config'), f) ?? inheritedFault;
   const vhRetry = obj(json.retryPolicy) ? retryPolicyFromJson(obj(json.retryPolicy) as JsonObject, at(path, 'retry_policy'), f) : undefined;
   const vhBufferLimit = num(json.perRequestBufferLimitBytes);
-  const routes = objs(json.routes).map((r, i) => routeFromJson(r, index(at(path, 'routes'), i), f, { fault: vhFault, retry: vhRetry, bufferLimit: vhBufferLimit }, opts));
+  const vhHedge = obj(json.hedgePolicy) ? hedgeOnPerTryTimeoutFromJson(obj(json.hedgePolicy) as JsonObject, at(path, 'hedge_policy'), f) : undefined;
+  const routes = objs(json.routes).map((r, i) => routeFromJson(r, index(at(path, 'routes'), i), f, { fault: vhFault, retry: vhRetry, bufferLimit: vhBufferLimit, hedge: vhHedge }, opts));
   const out: DpVirtualHost = {
     name,
     domains,
@@ -187,6 +202,8 @@ interface Inherited {
   fault?: DpFaultConfig;
   retry?: DpRetryPolicy;
   bufferLimit?: number;
+  /** The virtual host's hedge_policy.hedge_on_per_try_timeout (a route's hedge_policy replaces it). */
+  hedge?: boolean;
 }
 
 function routeFromJson(json: JsonObject, path: string, f: Findings, inherited: Inherited, opts: RouteConfigOptions): DpRoute {
@@ -198,7 +215,7 @@ function routeFromJson(json: JsonObject, path: string, f: Findings, inherited: I
   if (name) route.name = name;
   const action = obj(json.route);
   const direct = obj(json.directResponse);
-  if (action) route.action = routeActionFromJson(action, at(path, 'route'), f, inherited.retry);
+  if (action) route.action = routeActionFromJson(action, at(path, 'route'), f, inherited.retry, inherited.hedge);
   else if (direct) route.action = directResponseFromJson(direct, at(path, 'direct_response'), f, opts);
   else if (!json.redirect && !json.filterAction && !json.nonForwardingAction) invalid(path, 'a route needs an action (route or direct_response)');
   const fault = perFilterFault(obj(json.typedPerFilterConfig), at(path, 'typed_per_filter_config'), f) ?? inherited.fault;
@@ -247,7 +264,7 @@ function routeMatchFromJson(json: JsonObject, path: string, f: Findings): DpRout
   return m;
 }
 
-function routeActionFromJson(json: JsonObject, path: string, f: Findings, vhRetry: DpRetryPolicy | undefined): DpRouteAction {
+function routeActionFromJson(json: JsonObject, path: string, f: Findings, vhRetry: DpRetryPolicy | undefined, vhHedge?: boolean): DpRouteAction {
   checkFields(json, 'envoy.config.route.v3.RouteAction', path, ROUTE_ACTION, f);
   const timeout = durationMs(json.timeout);
   const action: DpRouteAction = { kind: 'route', timeoutMs: timeout ?? ROUTE_DEFAULTS.timeoutMs };
@@ -288,6 +305,10 @@ function routeActionFromJson(json: JsonObject, path: string, f: Findings, vhRetr
   const hostRewrite = str(json.hostRewriteLiteral);
   if (hostRewrite !== undefined) action.hostRewriteLiteral = hostRewrite;
   if (json.autoHostRewrite === true) action.autoHostRewrite = true;
+  // Route hedge policy if set, else the virtual host's (replaced, never merged).
+  const hp = obj(json.hedgePolicy);
+  const hedge = hp ? hedgeOnPerTryTimeoutFromJson(hp, at(path, 'hedge_policy'), f) : vhHedge;
+  if (hedge === true) action.hedgeOnPerTryTimeout = true;
   return action;
 }
 

@@ -163,6 +163,20 @@ class RetryStateImpl implements RetryState {
     return this.shouldRetry(wouldRetryFromReset(this.rules.retryOn, reason, this.requestStarted), undefined);
   }
 
+  /**
+   * Hedging (envoy-retry.md §7.2), RetryStateImpl::shouldHedgeRetryPerTryTimeout: a per-try
+   * timeout is always retriable and counts like any retry (limit, circuit breaker, backoff), but
+   * the timed-out attempt keeps running.
+   */
+  onHedgedPerTryTimeout(): RetryDecision {
+    return this.shouldRetry('backoff', undefined);
+  }
+
+  /** Would these response headers be retried? Counts nothing (the response of an already hedged attempt). */
+  wouldRetryResponse(status: number, headers: HeaderMap): boolean {
+    return wouldRetryFromHeaders(this.rules, status, headers) !== 'no';
+  }
+
   /** Envoy 1.40 counts upstream_rq_retry and the backoff stat here, when the retry starts. */
   onRetryLaunched(): void {
     this.retriesDone++;

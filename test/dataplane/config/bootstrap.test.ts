@@ -162,7 +162,7 @@ static_resources:
             virtual_hosts:
             - name: v
               domains: ["*"]
-              hedge_policy: {hedge_on_per_try_timeout: true}
+              hedge_policy: {hedge_on_per_try_timeout: true, additional_request_chance: {numerator: 10}}
               routes:
               - match: {prefix: /}
                 route:
@@ -186,7 +186,7 @@ static_resources:
       'static_resources.clusters[0].outlier_detection',
       'static_resources.clusters[0].health_checks',
       'static_resources.clusters[0].transport_socket',
-      'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].hedge_policy',
+      'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].hedge_policy.additional_request_chance',
       'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.request_mirror_policies',
       'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.regex_rewrite',
       'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route.retry_policy.retry_priority',

@@ -194,17 +194,29 @@ describe('dataplane config: xDS resources → data plane config', () => {
     assert.equal(teapot.match.path, '/teapot');
   });
 
+  it('hedge_policy: hedge_on_per_try_timeout from the route, else the virtual host (§7.2)', () => {
+    const hedge = (vhExtra: Record<string, unknown>, routeHedge?: Record<string, unknown>) => {
+      const rc = routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', ...(routeHedge ? { hedge_policy: routeHedge } : {}) } }], vhExtra)).routeConfig;
+      return action(rc.virtualHosts[0].routes[0]).hedgeOnPerTryTimeout;
+    };
+    assert.equal(hedge({}), undefined);
+    assert.equal(hedge({}, { hedge_on_per_try_timeout: true }), true);
+    assert.equal(hedge({}, { hedge_on_per_try_timeout: false }), undefined);
+    assert.equal(hedge({ hedge_policy: { hedge_on_per_try_timeout: true } }), true);
+    assert.equal(hedge({ hedge_policy: { hedge_on_per_try_timeout: true } }, {}), undefined, 'the route policy replaces the virtual host one');
+  });
+
   it('rejects route features it does not implement, by path', () => {
     assert.deepEqual(rejectedPaths(() => routes(vh([{
       match: { prefix: '/', runtime_fraction: { default_value: { numerator: 50 } } },
-      route: { cluster: 'c', hedge_policy: {}, priority: 'HIGH', cluster_not_found_response_code: 'NOT_FOUND' },
+      route: { cluster: 'c', hedge_policy: { hedge_on_per_try_timeout: true, initial_requests: 2 }, priority: 'HIGH', cluster_not_found_response_code: 'NOT_FOUND' },
       request_headers_to_add: [{ header: { key: 'x', value: 'y' } }],
     }]))), [
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].request_headers_to_add',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].match.runtime_fraction',
-      'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hedge_policy',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.cluster_not_found_response_code',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.priority',
+      'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hedge_policy.initial_requests',
     ]);
     assert.deepEqual(rejectedPaths(() => routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: {
       retry_on: '5xx',

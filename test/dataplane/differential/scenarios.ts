@@ -1397,11 +1397,7 @@ export const SCENARIOS: Scenario[] = [
  * test of each still runs and FAILS, printing this text first and then the observed vs expected
  * values; once the data plane matches Envoy the test fails asking for the entry to be removed.
  */
-export const KNOWN_DIFFERENCES: Record<string, string> = {
-  'hedge-on-per-try-timeout':
-    'hedge_policy.hedge_on_per_try_timeout: Envoy starts a second attempt at the per-try timeout, keeps the first running and ' +
-    'answers with the first good response; the data plane rejects any bootstrap with hedge_policy ("request hedging is not implemented").',
-};
+export const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 for (const s of SCENARIOS) {
   const known = KNOWN_DIFFERENCES[s.id];
