@@ -12,8 +12,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startUpstream } from '../../src/upstream';
-import { parseStats, renderBootstrap, type EnvoyProcess } from './envoy';
-import { get, request } from './http';
+import { adminHandle, renderBootstrap, type EnvoyProcess } from './envoy';
+import { get } from './http';
 import type { MeshHarness, MeshHarnessOptions } from './mesh';
 import { repoPath } from './paths';
 import { freePort, spawnProcess, waitForHttp, type ManagedProcess } from './processes';
@@ -73,7 +73,7 @@ export async function startDataplane(opts: StartDataplaneOptions): Promise<Datap
     await proc.kill(0);
     throw err;
   }
-  return handle(proc, opts.adminPort);
+  return adminHandle(proc, opts.adminPort, 0, 'ricochet dataplane');
 }
 
 async function waitReady(proc: ManagedProcess, adminPort: number, timeoutMs: number): Promise<void> {
@@ -94,44 +94,6 @@ async function waitReady(proc: ManagedProcess, adminPort: number, timeoutMs: num
   throw proc.failure(`${url} not 200 within ${timeoutMs}ms (last: ${last})`);
 }
 
-function handle(proc: ManagedProcess, adminPort: number): DataplaneProcess {
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  const admin = async (pathAndQuery: string, method = 'GET'): Promise<string> => {
-    const res = await request(adminUrl + pathAndQuery, { method });
-    if (res.status < 200 || res.status > 299) throw new Error(`ricochet dataplane admin ${method} ${pathAndQuery}: HTTP ${res.status} ${res.body.slice(0, 500)}`);
-    return res.body;
-  };
-  const configDump = async (query?: string): Promise<unknown> => JSON.parse(await admin(`/config_dump${query ? `?${query}` : ''}`)) as unknown;
-  return {
-    adminPort,
-    adminUrl,
-    baseId: 0,
-    process: proc,
-    logs: () => proc.output(),
-    admin,
-    configDump,
-    async stats(filter?: RegExp) {
-      return parseStats(await admin('/stats'), filter);
-    },
-    async waitFor(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: unknown;
-      for (;;) {
-        if (!proc.running) throw proc.failure('exited while waiting for config');
-        last = await configDump();
-        if (predicate(last)) return last;
-        if (Date.now() > deadline) {
-          const text = JSON.stringify(last);
-          throw proc.failure(`config dump did not satisfy the predicate within ${timeoutMs}ms; last dump (${text.length} chars): ${text.slice(0, 2000)}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    async stop() {
-      await proc.kill(5000);
-    },
-  };
-}
 
 /**
  * startMesh (test/support/mesh.ts) with `ricochet dataplane -c envoy/bootstrap.yaml` in place of

@@ -132,7 +132,7 @@ export async function startEnvoy(opts: StartEnvoyOptions): Promise<EnvoyProcess>
     const proc = spawnProcess(bin, args, { name: `envoy(admin :${opts.adminPort})`, logFile: opts.logFile });
     try {
       await waitReady(proc, opts.adminPort, opts.readyTimeoutMs ?? 15_000);
-      return handle(proc, opts.adminPort, baseId);
+      return adminHandle(proc, opts.adminPort, baseId);
     } catch (err) {
       await proc.kill(0);
       if (attempt < 3 && !has('--base-id') && /unable to bind domain socket with base_id/.test(proc.output())) continue;
@@ -159,11 +159,12 @@ async function waitReady(proc: ManagedProcess, adminPort: number, timeoutMs: num
   throw proc.failure(`${url} not LIVE within ${timeoutMs}ms (last: ${last})`);
 }
 
-function handle(proc: ManagedProcess, adminPort: number, baseId: number): EnvoyProcess {
+/** The admin-side handle of a proxy process (Envoy, or Ricochet's data plane: same admin API). */
+export function adminHandle(proc: ManagedProcess, adminPort: number, baseId: number, label = 'envoy'): EnvoyProcess {
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const admin = async (pathAndQuery: string, method = 'GET'): Promise<string> => {
     const res = await request(adminUrl + pathAndQuery, { method });
-    if (res.status < 200 || res.status > 299) throw new Error(`envoy admin ${method} ${pathAndQuery}: HTTP ${res.status} ${res.body.slice(0, 500)}`);
+    if (res.status < 200 || res.status > 299) throw new Error(`${label} admin ${method} ${pathAndQuery}: HTTP ${res.status} ${res.body.slice(0, 500)}`);
     return res.body;
   };
   const configDump = async (query?: string): Promise<unknown> => JSON.parse(await admin(`/config_dump${query ? `?${query}` : ''}`)) as unknown;
