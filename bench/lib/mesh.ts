@@ -84,7 +84,7 @@ function virtualHost(i: number, rev: number): VirtualHost {
       match: { headers: [] },
       destinations: [{ host: hostOf(i), port: 8080, weight: 100 }],
       timeoutMs: 0,
-      retry: { policy: retryPolicy(rev), from: source, reason: `VirtualService ${SOURCE_NS}/svc-${i}` },
+      retry: { policy: retryPolicy(rev), from: source, reason: `VirtualService ${SOURCE_NS}/svc-${i}`, level: 'route' },
       source,
     }],
   };

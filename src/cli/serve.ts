@@ -18,6 +18,8 @@ interface ServeOptions {
   logLevel: string;
   dataplane: boolean;
   dataplaneAdminAddress: string;
+  gatewayAddress: string;
+  defaultRetryPolicy: 'none' | 'istio';
 }
 
 export function registerServe(program: Command): void {
@@ -28,6 +30,8 @@ export function registerServe(program: Command): void {
     .option('--xds-address <host:port>', 'ADS gRPC listen address', '127.0.0.1:18000')
     .option('--admin-address <host:port>', 'admin HTTP listen address', '127.0.0.1:18001')
     .option('--egress-address <host:port>', 'egress listener every sidecar gets', '127.0.0.1:15001')
+    .option('--gateway-address <host>', 'address gateway proxies (ROLE: gateway) bind their Gateway listeners on', '127.0.0.1')
+    .addOption(new Option('--default-retry-policy <policy>', 'retry policy of a Kubernetes Service no policy touches').choices(['none', 'istio']).default('none'))
     .addOption(new Option('--outbound-traffic-policy <mode>', 'hosts nobody declared').choices(['ALLOW_ANY', 'REGISTRY_ONLY']).default('ALLOW_ANY'))
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.RICOCHET_LOG_LEVEL ?? 'info')
     .option('--dataplane', 'also run Ricochet\'s data plane in this process, fed the config a sidecar gets (no Envoy needed)', false)
@@ -45,7 +49,8 @@ async function serve(opts: ServeOptions): Promise<void> {
 
   const controlPlane = new ControlPlane({
     provider: new DirectoryProvider({ dir: sourcesDir }),
-    translate: { egress: { address: egress.host, port: egress.port }, outboundTrafficPolicy: opts.outboundTrafficPolicy },
+    translate: { egress: { address: egress.host, port: egress.port }, outboundTrafficPolicy: opts.outboundTrafficPolicy, gatewayAddress: opts.gatewayAddress },
+    compile: { defaultRetryPolicy: opts.defaultRetryPolicy },
     logger,
   });
   await controlPlane.start();

@@ -1,27 +1,32 @@
 import type { Subscription } from 'rxjs';
 import { formatDiagnostic, type Diagnostic } from '../lib/errors';
 import type { Logger } from '../lib/log';
-import type { Mesh } from '../ir/model';
+import { DEFAULT_PROXY, type Mesh, type ObjectCondition, type ProxyIdentity, type ProxySelector } from '../ir/model';
+import type { CompileOptions } from '../sources';
 import type { Provider, ProviderRevision } from '../providers/provider';
 import { translateMesh, type TranslateOptions } from '../xds/translate';
 import { buildSnapshot, ResourceEncoder } from '../xds/cache/snapshot';
 import { SnapshotCache } from '../xds/cache/snapshotCache';
 import type { ProxyNode } from '../xds/resources';
 import type { AcceptedObjects } from './acceptance';
-import { compileRevision } from './compile';
-import { viewKeyForNode } from './views';
+import { compileForProxy, compileRevision } from './compile';
+import { compileSignature, DEFAULT_VIEW, proxyIdentityOf, viewKeyOf } from './views';
 
 export interface ControlPlaneOptions {
   provider: Provider;
   translate: TranslateOptions;
+  compile?: CompileOptions;
   logger: Logger;
 }
 
 /** What the control plane currently serves, for the admin API and tests. */
 export interface ControlPlaneState {
   revision: number;
+  /** The mesh as the default sidecar sees it. */
   mesh: Mesh;
   diagnostics: Diagnostic[];
+  conditions: ObjectCondition[];
+  selectors: ProxySelector[];
   objectCount: number;
   builtAt?: Date;
 }
@@ -36,7 +41,11 @@ export class ControlPlane {
   private accepted: AcceptedObjects = new Map();
   private subscription: Subscription | undefined;
   private reported = new Set<string>();
-  state: ControlPlaneState = { revision: 0, mesh: { services: [], virtualHosts: [] }, diagnostics: [], objectCount: 0 };
+  state: ControlPlaneState = { revision: 0, mesh: { services: [], virtualHosts: [] }, diagnostics: [], conditions: [], selectors: [], objectCount: 0 };
+  /** Identity of each view's proxies (the key is derived from it). */
+  private readonly identities = new Map<string, ProxyIdentity>([[DEFAULT_VIEW, DEFAULT_PROXY]]);
+  /** This revision's resources per compile signature: views that match the same policies share them. */
+  private bySignature = new Map<string, ReturnType<typeof translateMesh>>();
 
   constructor(private readonly opts: ControlPlaneOptions) {}
 
@@ -52,7 +61,15 @@ export class ControlPlane {
   }
 
   viewFor(node: ProxyNode): string {
-    return viewKeyForNode(node);
+    const identity = proxyIdentityOf(node);
+    const key = viewKeyOf(identity);
+    if (!this.identities.has(key)) this.identities.set(key, identity);
+    return key;
+  }
+
+  /** The identity behind a view key, for debug endpoints. */
+  identityOf(viewKey: string): ProxyIdentity | undefined {
+    return this.identities.get(viewKey);
   }
 
   /** Builds a view's snapshot on first use (a proxy of a new kind connected). */
@@ -62,11 +79,15 @@ export class ControlPlane {
 
   private apply(rev: ProviderRevision): void {
     const started = process.hrtime.bigint();
-    const compiled = compileRevision(rev, this.accepted);
+    const compiled = compileRevision(rev, this.accepted, this.opts.compile);
     this.accepted = compiled.accepted;
     const diagnostics = compiled.diagnostics;
-    this.state = { revision: rev.revision, mesh: compiled.mesh, diagnostics, objectCount: this.accepted.size, builtAt: new Date() };
-    const views = new Set([...this.cache.viewKeys(), 'sidecar']);
+    this.state = {
+      revision: rev.revision, mesh: compiled.mesh, diagnostics, conditions: compiled.conditions, selectors: compiled.selectors,
+      objectCount: this.accepted.size, builtAt: new Date(),
+    };
+    this.bySignature = new Map();
+    const views = new Set([...this.cache.viewKeys(), DEFAULT_VIEW]);
     for (const viewKey of views) this.publishView(viewKey);
     this.encoder.endRound();
     this.report(diagnostics);
@@ -75,7 +96,14 @@ export class ControlPlane {
   }
 
   private publishView(viewKey: string): void {
-    const resources = translateMesh(this.state.mesh, this.opts.translate);
+    const identity = this.identities.get(viewKey) ?? DEFAULT_PROXY;
+    const signature = compileSignature(identity, this.state.selectors);
+    let resources = this.bySignature.get(signature);
+    if (!resources) {
+      const mesh = viewKey === DEFAULT_VIEW ? this.state.mesh : compileForProxy(this.accepted, identity, this.opts.compile);
+      resources = translateMesh(mesh, this.opts.translate);
+      this.bySignature.set(signature, resources);
+    }
     this.cache.set(buildSnapshot(viewKey, resources, this.encoder));
   }
 

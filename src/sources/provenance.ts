@@ -8,6 +8,10 @@ export function provenanceOf(object: SourceObject, path: FieldPath = []): Proven
   const out: Provenance = { kind: object.kind, apiVersion: object.apiVersion, namespace: object.namespace, name: object.name };
   if (loc.file !== undefined) out.file = loc.file;
   if (loc.line !== undefined) out.line = loc.line;
+  const metadata = object.raw.metadata;
+  const created = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).creationTimestamp : undefined;
+  if (typeof created === 'string') out.created = created;
+  else if (created instanceof Date) out.created = created.toISOString();
   return out;
 }
 

@@ -42,6 +42,7 @@ describe('istio compileMesh', () => {
         policy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: 2, retriableStatusCodes: [], previousHostsPredicate: true, hostSelectionRetryMaxAttempts: 5 },
         from: 'default',
         reason: 'Istio default policy (no VirtualService for this host)',
+        level: 'default',
       },
       source: 'default',
     }]);

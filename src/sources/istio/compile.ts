@@ -9,7 +9,7 @@ import type { FieldPath } from '../document';
 import { FieldReader } from '../fields';
 import type { SourceObject } from '../object';
 import { byNamespaceName } from '../provenance';
-import type { SystemOutput } from '../registry';
+import type { CompileContext, RegistryOutput, SystemOutput } from '../registry';
 import { hostCovers, isWildcard, resolveHost } from './hosts';
 import type { DestinationSpec } from './httpRoute';
 import { istioDefaultRetryPolicy } from './retryPolicy';
@@ -30,17 +30,35 @@ class Findings {
   }
 }
 
-export function compileIstio(objects: SourceObject[]): SystemOutput {
+function ofKind(objects: SourceObject[], kind: string): SourceObject[] {
+  return objects.filter((o) => o.kind === kind).sort(byNamespaceName);
+}
+
+/** Registry stage: ServiceEntry hosts, each with Istio's default retry policy for its default route (§1.1). */
+export function istioRegistry(objects: SourceObject[]): RegistryOutput {
   const findings = new Findings();
-  const ofKind = (kind: string): SourceObject[] => objects.filter((o) => o.kind === kind).sort(byNamespaceName);
-  const services = registerServices(ofKind('ServiceEntry'), findings);
-  const vss = ofKind('VirtualService')
+  const services = registerServices(ofKind(objects, 'ServiceEntry'), findings);
+  for (const s of services.values()) {
+    s.defaultRetry = { policy: istioDefaultRetryPolicy(), from: 'default', reason: 'Istio default policy (no VirtualService for this host)', level: 'default' };
+  }
+  return { services: [...services.values()], diagnostics: findings.diagnostics };
+}
+
+/** Virtual hosts for the registry hosts (of any system) that a VirtualService routes. */
+export function compileIstio(objects: SourceObject[], ctx: CompileContext): SystemOutput {
+  const findings = new Findings();
+  const services = new Map<string, Service>();
+  for (const s of ctx.registry.services) if (!services.has(s.host)) services.set(s.host, s);
+  const vss = ofKind(objects, 'VirtualService')
     .map((object) => ({ object, spec: readVirtualService(new FieldReader(object)) }))
     .filter((v) => v.spec.appliesToMesh && v.spec.http.length > 0);
   const routedBy = assignHosts(vss, services, findings);
   vss.forEach((v) => checkDestinations(v, services, listenerPortsOf(v, routedBy, services), findings));
-  const virtualHosts = [...services.values()].flatMap((s) => virtualHostsFor(s, routedBy.get(s.host), services));
-  return { services: [...services.values()], virtualHosts, diagnostics: findings.diagnostics };
+  const virtualHosts = [...routedBy.keys()].flatMap((host) => {
+    const service = services.get(host);
+    return service ? virtualHostsFor(service, routedBy.get(host), services) : [];
+  });
+  return { virtualHosts, diagnostics: findings.diagnostics };
 }
 
 /** One service per host; when two entries declare a host, the first by (namespace, name) wins. */
@@ -161,7 +179,7 @@ export function defaultRoute(service: Service, port: number, vsHadNoRoute = fals
     match: { uri: { prefix: '/' }, headers: [] },
     destinations: [{ host: service.host, port, weight: 100 }],
     timeoutMs: 0,
-    retry: { policy: istioDefaultRetryPolicy(), from: 'default', reason: `Istio default policy (${why})` },
+    retry: { policy: istioDefaultRetryPolicy(), from: 'default', reason: `Istio default policy (${why})`, level: 'default' },
     source: 'default',
   };
 }

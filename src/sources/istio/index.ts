@@ -1,6 +1,6 @@
 /** Istio as a source system: the kinds it reads and how they compile (spec/sources-istio.md). */
 import type { SourceSystem } from '../registry';
-import { compileIstio } from './compile';
+import { compileIstio, istioRegistry } from './compile';
 import { validateServiceEntry } from './serviceEntry';
 import { ISTIO_GROUP, ISTIO_VERSIONS } from './validation';
 import { validateVirtualService } from './virtualService';
@@ -11,6 +11,7 @@ export const istioSystem: SourceSystem = {
     { group: ISTIO_GROUP, kind: 'ServiceEntry', versions: ISTIO_VERSIONS, validate: validateServiceEntry },
     { group: ISTIO_GROUP, kind: 'VirtualService', versions: ISTIO_VERSIONS, validate: validateVirtualService },
   ],
+  registry: istioRegistry,
   compile: compileIstio,
   knownUnsupportedKinds: ['DestinationRule', 'Gateway', 'Sidecar', 'WorkloadEntry', 'WorkloadGroup', 'EnvoyFilter', 'ProxyConfig'],
 };

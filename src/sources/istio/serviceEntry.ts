@@ -2,6 +2,7 @@
  * ServiceEntry: validation with Istio's webhook rules (ValidateServiceEntry) and conversion to
  * IR services, one per host (spec/sources-istio.md §4).
  */
+import { isHttpProtocol } from '../../ir/model';
 import { Codes, type Diagnostic } from '../../lib/errors';
 import type { Endpoint, Protocol, Resolution, Service, ServicePort } from '../../ir/model';
 import type { FieldPath } from '../document';
@@ -31,10 +32,7 @@ const PROTOCOL_NAMES = 'HTTP, HTTP2, HTTPS, GRPC, GRPC-WEB, TLS, TCP, UDP, MONGO
 const RESOLUTIONS: readonly Resolution[] = ['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'];
 const LOCATIONS = ['MESH_EXTERNAL', 'MESH_INTERNAL'] as const;
 
-/** Protocols Istio builds HTTP routes for (protocol.IsHTTP). */
-export function isHttpProtocol(p: Protocol): boolean {
-  return p === 'HTTP' || p === 'HTTP2' || p === 'GRPC' || p === 'GRPC-WEB';
-}
+export { isHttpProtocol } from '../../ir/model';
 
 const SPEC_FIELDS = {
   supported: ['hosts', 'addresses', 'ports', 'location', 'resolution', 'endpoints'],

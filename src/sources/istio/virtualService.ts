@@ -181,10 +181,10 @@ function destinationsFor(object: SourceObject, dests: DestinationSpec[], ctx: Ro
 export function retryDecisionFor(object: SourceObject, http: HttpRouteSpec): RetryDecision {
   const where = `VirtualService ${object.namespace}/${object.name} spec.http[${http.index}]`;
   if (http.retries === undefined) {
-    return { policy: istioDefaultRetryPolicy(), from: 'default', reason: `Istio default policy (${where} sets no retries)` };
+    return { policy: istioDefaultRetryPolicy(), from: 'default', reason: `Istio default policy (${where} sets no retries)`, level: 'default' };
   }
   const from = provenanceOf(object, ['spec', 'http', http.index, 'retries']);
   const policy = retryPolicyFromVirtualService(http.retries);
   const reason = policy === null ? `retries disabled by ${where}.retries (attempts: 0)` : `${where}.retries`;
-  return { policy, from, reason };
+  return { policy, from, reason, level: 'route' };
 }

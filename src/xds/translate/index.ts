@@ -4,6 +4,8 @@ import type { XdsResources } from '../resources';
 import { clusterForServicePort, passthroughCluster } from './cluster';
 import { loadAssignmentForServicePort } from './endpoint';
 import { egressListener } from './listener';
+import { gatewayResources } from './gateway';
+import { tcpEgressListeners } from './tcpProxy';
 import { catchAllVirtualHost, envoyVirtualHost, type OutboundTrafficPolicy } from './route';
 
 export type { OutboundTrafficPolicy } from './route';
@@ -11,11 +13,14 @@ export type { OutboundTrafficPolicy } from './route';
 export interface TranslateOptions {
   egress: { address: string; port: number };
   outboundTrafficPolicy: OutboundTrafficPolicy;
+  /** Address a gateway proxy's listeners bind (each on its Gateway listener's port). */
+  gatewayAddress: string;
 }
 
 export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
   egress: { address: '127.0.0.1', port: 15001 },
   outboundTrafficPolicy: 'ALLOW_ANY',
+  gatewayAddress: '127.0.0.1',
 };
 
 /** IR → the Envoy resources a sidecar gets. Pure and deterministic: same mesh, same JSON. */
@@ -36,6 +41,10 @@ export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TR
       if (service.resolution === 'STATIC') endpoints.push(loadAssignmentForServicePort(service, port));
     }
   }
+  if (mesh.gateway) {
+    const gw = gatewayResources(mesh.gateway, options.gatewayAddress);
+    return { listeners: gw.listeners, routes: gw.routes, clusters, endpoints };
+  }
   if (options.outboundTrafficPolicy === 'ALLOW_ANY') clusters.push(passthroughCluster());
 
   const servicesByHost = new Map<string, Service>();
@@ -54,6 +63,9 @@ export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TR
     // Routes may name clusters that do not exist (yet); Envoy answers 503 for those instead of NACKing.
     validateClusters: false,
   }];
-  const listeners = [egressListener({ address: options.egress.address, port: options.egress.port, routeConfigName })];
+  const listeners = [
+    egressListener({ address: options.egress.address, port: options.egress.port, routeConfigName }),
+    ...tcpEgressListeners(mesh.tcpRoutes ?? [], options.egress.address),
+  ];
   return { listeners, routes, clusters, endpoints };
 }

@@ -31,13 +31,13 @@ function mesh(numRetries: number): Mesh {
       host: 'flaky.local', port: 80,
       routes: [{
         match: { headers: [] }, destinations: [{ host: 'flaky.local', port: 80, weight: 100 }], timeoutMs: 0, source: src,
-        retry: { policy: { retryOn: '5xx', numRetries, retriableStatusCodes: [], previousHostsPredicate: true }, from: src, reason: 'test' },
+        retry: { policy: { retryOn: '5xx', numRetries, retriableStatusCodes: [], previousHostsPredicate: true }, from: src, reason: 'test', level: 'route' },
       }],
     }],
   };
 }
 
-const egress = { egress: { address: '127.0.0.1', port: 15999 }, outboundTrafficPolicy: 'ALLOW_ANY' as const };
+const egress = { egress: { address: '127.0.0.1', port: 15999 }, outboundTrafficPolicy: 'ALLOW_ANY' as const, gatewayAddress: '127.0.0.1' };
 
 function nextSnapshot(client: DataplaneAdsClient, pred: (e: AdsSnapshotEvent) => boolean = () => true, ms = 5000): Promise<AdsSnapshotEvent> {
   return firstValueFrom(client.snapshots.pipe(filter(pred), timeout(ms)));
