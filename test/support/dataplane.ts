@@ -9,14 +9,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { startUpstream } from '../../src/upstream';
-import { adminHandle, renderBootstrap, type EnvoyProcess } from './envoy';
+import { adminHandle, type EnvoyProcess } from './envoy';
 import { get } from './http';
-import type { MeshHarness, MeshHarnessOptions } from './mesh';
+import { startMesh, type MeshHarness, type MeshHarnessOptions } from './mesh';
 import { repoPath } from './paths';
-import { freePort, spawnProcess, waitForHttp, type ManagedProcess } from './processes';
+import { spawnProcess, type ManagedProcess } from './processes';
 
 export interface StartDataplaneOptions {
   /** Path to the Envoy bootstrap (YAML or JSON). */
@@ -97,47 +94,11 @@ async function waitReady(proc: ManagedProcess, adminPort: number, timeoutMs: num
 
 /**
  * startMesh (test/support/mesh.ts) with `ricochet dataplane -c envoy/bootstrap.yaml` in place of
- * Envoy: the flaky upstream, `ricochet serve --sources DIR`, and the data plane started from the
- * repository's envoy/bootstrap.yaml with this run's ports. The returned harness's `envoy` field
- * is the data plane (same handle), so tests written for startMesh run unchanged.
+ * Envoy; the returned harness's `envoy` field is the data plane (same handle), so tests written
+ * for startMesh run unchanged.
  */
 export async function startDataplaneMesh(opts: MeshHarnessOptions): Promise<MeshHarness> {
   const why = dataplaneUnavailable();
   if (why) throw new Error(`RICOCHET DATAPLANE UNAVAILABLE: ${why}`);
-  const upstream = await startUpstream({ seed: opts.seed ?? 1 });
-  const ports = { xds: await freePort(), admin: await freePort(), egress: await freePort(), envoyAdmin: await freePort() };
-  const sourcesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ricochet-sources-'));
-  const writeSource = (name: string, text: string): void => {
-    fs.writeFileSync(path.join(sourcesDir, name), text.replace(/\{\{UPSTREAM_PORT\}\}/g, String(upstream.port)));
-  };
-  for (const [name, text] of Object.entries(opts.sources)) writeSource(name, text);
-  const ricochet = spawnProcess(process.execPath, [repoPath('bin', 'ricochet.js'), 'serve', '--sources', sourcesDir,
-    '--xds-address', `127.0.0.1:${ports.xds}`, '--admin-address', `127.0.0.1:${ports.admin}`,
-    '--egress-address', `127.0.0.1:${ports.egress}`], { name: 'ricochet serve' });
-  let dataplane: DataplaneProcess | undefined;
-  try {
-    await waitForHttp(`http://127.0.0.1:${ports.admin}/readyz`, { timeoutMs: 15_000, process: ricochet });
-    const bootstrap = fs.readFileSync(repoPath('envoy', 'bootstrap.yaml'), 'utf8')
-      .replace('port_value: 18000', `port_value: ${ports.xds}`)
-      .replace('port_value: 9901', `port_value: ${ports.envoyAdmin}`);
-    dataplane = await startDataplane({ config: renderBootstrap({ yaml: bootstrap }, {}), adminPort: ports.envoyAdmin });
-  } catch (err) {
-    await ricochet.kill();
-    await upstream.close();
-    fs.rmSync(sourcesDir, { recursive: true, force: true });
-    throw err;
-  }
-  const proxy = dataplane;
-  return {
-    upstream, ricochet, envoy: proxy, ports, sourcesDir, writeSource,
-    adminJson: async <T>(p: string) => JSON.parse((await get(`http://127.0.0.1:${ports.admin}${p}`)).body) as T,
-    logMessages: (from = 0) => ricochet.output().slice(from).split('\n').filter((l) => l.startsWith('{'))
-      .map((l) => (JSON.parse(l) as { msg?: string }).msg ?? ''),
-    close: async () => {
-      await proxy.stop();
-      await ricochet.kill();
-      await upstream.close();
-      fs.rmSync(sourcesDir, { recursive: true, force: true });
-    },
-  };
+  return startMesh({ ...opts, proxy: 'dataplane' });
 }
