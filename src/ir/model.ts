@@ -27,6 +27,8 @@ export interface ServicePort {
   protocol: Protocol;
   /** Port the endpoints listen on when it differs from `number`. */
   targetPort?: number;
+  /** Kubernetes `appProtocol` as written (e.g. `http`, `kubernetes.io/h2c`), when set. */
+  appProtocol?: string;
 }
 
 export interface Endpoint {
@@ -57,6 +59,8 @@ export interface Service {
   /** Kubernetes Service name and labels (Kuma's `kuma.io/service` may name or label it). */
   name?: string;
   labels?: Record<string, string>;
+  /** Kubernetes Service annotations (Kuma reads `<port>.service.kuma.io/protocol` there). */
+  annotations?: Record<string, string>;
   /**
    * What routes nobody else routes get (the default route of each HTTP port): Istio's default for
    * ServiceEntry hosts; absent (no retries) for a plain Kubernetes Service (DESIGN.md).

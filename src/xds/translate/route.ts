@@ -1,7 +1,9 @@
 import { formatProtoDuration } from '../../lib/duration';
 import type { JsonObject } from '../../lib/protos/protoJson';
-import { describeProvenance, type RetryPolicy, type Route, type RouteMatch, type Service, type StringMatch, type VirtualHost } from '../../ir/model';
+import { describeProvenance, type RetryPolicy, type Route, type Service, type VirtualHost } from '../../ir/model';
 import { envoyRetryPolicy } from './retryPolicy';
+import { FAULT_FILTER, faultFilterConfig } from './fault';
+import { routeMatch } from './routeMatch';
 import { ALLOW_ANY_VHOST, BLOCK_ALL_VHOST, PASSTHROUGH_CLUSTER, outboundClusterName, virtualHostName } from './names';
 
 export type OutboundTrafficPolicy = 'ALLOW_ANY' | 'REGISTRY_ONLY';
@@ -20,25 +22,6 @@ export function domainsFor(host: string, port: number, addresses: readonly strin
     if (port === 80) out.push(name);
     out.push(`${name}:${port}`);
   }
-  return out;
-}
-
-function stringMatch(m: StringMatch): JsonObject {
-  if (m.exact !== undefined) return { exact: m.exact };
-  if (m.prefix !== undefined) return { prefix: m.prefix };
-  return { safeRegex: { regex: m.regex ?? '' } };
-}
-
-function routeMatch(match: RouteMatch): JsonObject {
-  const out: JsonObject = {};
-  const uri = match.uri;
-  if (!uri || (uri.prefix === undefined && uri.exact === undefined && uri.regex === undefined)) out.prefix = '/';
-  else if (uri.exact !== undefined) out.path = uri.exact;
-  else if (uri.prefix !== undefined) out.prefix = uri.prefix;
-  else out.safeRegex = { regex: uri.regex ?? '' };
-  const headers: JsonObject[] = match.headers.map((h) => ({ name: h.name, stringMatch: stringMatch(h.match) }));
-  if (match.method) headers.push({ name: ':method', stringMatch: stringMatch(match.method) });
-  if (headers.length > 0) out.headers = headers;
   return out;
 }
 
@@ -75,6 +58,8 @@ export function envoyRoute(route: Route, retryOnVirtualHost = false): JsonObject
   out.match = routeMatch(route.match);
   out.route = routeAction(route, retryOnVirtualHost);
   out.metadata = routeMetadata(route);
+  const fault = route.fault ? faultFilterConfig(route.fault) : undefined;
+  if (fault) out.typedPerFilterConfig = { [FAULT_FILTER]: fault };
   return out;
 }
 
