@@ -3,6 +3,18 @@ import { formatDiagnostic } from '../lib/errors';
 import type { ControlPlane } from '../controlplane/controlPlane';
 import type { ProxySyncStatus } from '../xds/server/ads';
 import { configDumpFromSnapshot } from './configDump';
+import type { Condition, ObjectCondition, ObjectKeyRef } from '../ir/model';
+
+function groupConditions(list: readonly ObjectCondition[]): Array<ObjectKeyRef & { conditions: Condition[] }> {
+  const out = new Map<string, ObjectKeyRef & { conditions: Condition[] }>();
+  for (const { object, condition } of list) {
+    const key = `${object.group}/${object.kind}/${object.namespace}/${object.name}`;
+    const entry = out.get(key) ?? { ...object, conditions: [] };
+    entry.conditions.push(condition);
+    out.set(key, entry);
+  }
+  return [...out.keys()].sort().map((k) => out.get(k) as ObjectKeyRef & { conditions: Condition[] });
+}
 
 export interface AdminServerOptions {
   controlPlane: ControlPlane;
@@ -28,6 +40,13 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   app.get('/debug/diagnostics', async () => ({
     revision: cp.state.revision,
     diagnostics: cp.state.diagnostics.map((d) => ({ ...d, text: formatDiagnostic(d) })),
+  }));
+
+  // Status conditions per object (Gateway API vocabulary), grouped by object; the object API of
+  // issue 5 will carry them in each object's `status`.
+  app.get('/debug/status', async () => ({
+    revision: cp.state.revision,
+    objects: groupConditions(cp.state.conditions),
   }));
 
   app.get('/debug/syncz', async () => opts.syncStatus());
