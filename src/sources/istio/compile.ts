@@ -9,7 +9,8 @@ import type { FieldPath } from '../document';
 import { FieldReader } from '../fields';
 import type { SourceObject } from '../object';
 import { byNamespaceName } from '../provenance';
-import type { CompileContext, RegistryOutput, SystemOutput } from '../registry';
+import type { CompileContext, DestinationSettings, RegistryOutput, SystemOutput } from '../registry';
+import { consolidateRules, destinationSettings } from './destinationRules';
 import { hostCovers, isWildcard, resolveHost } from './hosts';
 import type { DestinationSpec } from './httpRoute';
 import { istioDefaultRetryPolicy } from './retryPolicy';
@@ -44,21 +45,32 @@ export function istioRegistry(objects: SourceObject[]): RegistryOutput {
   return { services: [...services.values()], diagnostics: findings.diagnostics };
 }
 
-/** Virtual hosts for the registry hosts (of any system) that a VirtualService routes. */
+/**
+ * For one proxy: virtual hosts for the registry hosts (of any system) that a VirtualService
+ * routes, and the cluster settings DestinationRules give registry hosts (§5).
+ */
 export function compileIstio(objects: SourceObject[], ctx: CompileContext): SystemOutput {
   const findings = new Findings();
   const services = new Map<string, Service>();
   for (const s of ctx.registry.services) if (!services.has(s.host)) services.set(s.host, s);
+  const rules = consolidateRules(ofKind(objects, 'DestinationRule'), new Set(services.keys()), (o, code, path, message) => findings.warn(o, code, path, message));
+  const settings = destinationSettings(rules, services.values(), ctx.proxy.namespace);
   const vss = ofKind(objects, 'VirtualService')
     .map((object) => ({ object, spec: readVirtualService(new FieldReader(object)) }))
     .filter((v) => v.spec.appliesToMesh && v.spec.http.length > 0);
   const routedBy = assignHosts(vss, services, findings);
-  vss.forEach((v) => checkDestinations(v, services, listenerPortsOf(v, routedBy, services), findings));
+  vss.forEach((v) => checkDestinations(v, { services, settings }, listenerPortsOf(v, routedBy, services), findings));
   const virtualHosts = [...routedBy.keys()].flatMap((host) => {
     const service = services.get(host);
-    return service ? virtualHostsFor(service, routedBy.get(host), services) : [];
+    return service ? virtualHostsFor(service, routedBy.get(host), { services, settings }) : [];
   });
-  return { virtualHosts, diagnostics: findings.diagnostics };
+  return { virtualHosts, destinationSettings: [...settings.values()], diagnostics: findings.diagnostics };
+}
+
+/** What destination checks and route building know about the registry, for this proxy. */
+interface Known {
+  services: Map<string, Service>;
+  settings: ReadonlyMap<string, DestinationSettings>;
 }
 
 /** One service per host; when two entries declare a host, the first by (namespace, name) wins. */
@@ -125,20 +137,26 @@ function describeHost(written: string, resolved: string): string {
  * `listenerPorts` are the HTTP ports of the hosts this VirtualService routes: a destination
  * without a port on a multi-port service is sent to the listener port (§4.3).
  */
-function checkDestinations(vs: ReadVs, services: Map<string, Service>, listenerPorts: number[], findings: Findings): void {
+function checkDestinations(vs: ReadVs, known: Known, listenerPorts: number[], findings: Findings): void {
   for (const http of vs.spec.http) {
     const ports = listenerPorts.filter((p) => http.matches.some((m) => matchApplies(m, p)));
-    for (const d of http.destinations) checkDestination(vs, ['spec', 'http', http.index, 'route', d.index, 'destination'], d, services, ports, findings);
+    for (const d of http.destinations) checkDestination(vs, ['spec', 'http', http.index, 'route', d.index, 'destination'], d, known, ports, findings);
   }
 }
 
-function checkDestination(vs: ReadVs, at: FieldPath, d: DestinationSpec, services: Map<string, Service>, ports: number[], findings: Findings): void {
+function checkDestination(vs: ReadVs, at: FieldPath, d: DestinationSpec, known: Known, ports: number[], findings: Findings): void {
+  const { services } = known;
   const host = resolveHost(d.host, vs.object.namespace, new Set(services.keys()));
   const service = services.get(host);
   const warn = (path: FieldPath, message: string): void => findings.warn(vs.object, Codes.ReferencedResourceNotFound, path, message);
   if (!service) {
     warn([...at, 'host'], `no ServiceEntry declares destination host ${describeHost(d.host, host)}; requests routed there fail (no such cluster)`);
     return;
+  }
+  if (d.subset !== undefined && !known.settings.get(host)?.subsets.some((s) => s.name === d.subset)) {
+    // Istio's analyzer reports this as IST0101 ReferencedResourceNotFound.
+    const port = d.port ?? (service.ports.length === 1 ? String(service.ports[0].number) : '<port>');
+    warn([...at, 'subset'], `no DestinationRule for host ${host} defines subset ${d.subset}; requests routed there fail (no such cluster outbound|${port}|${d.subset}|${host})`);
   }
   const has = (p: number): boolean => service.ports.some((sp) => sp.number === p);
   const declaredPorts = `ServiceEntry ${service.namespace}/${service.source.name} declares ${service.ports.map((p) => p.number).join(', ')}`;
@@ -162,10 +180,10 @@ function listenerPortsOf(vs: ReadVs, routedBy: Map<string, ReadVs>, services: Ma
 }
 
 /** One virtual host per HTTP port of a service, in port order (§4.5). */
-function virtualHostsFor(service: Service, vs: ReadVs | undefined, services: Map<string, Service>): VirtualHost[] {
+function virtualHostsFor(service: Service, vs: ReadVs | undefined, known: Known): VirtualHost[] {
   const ports = service.ports.filter((p) => isHttpProtocol(p.protocol)).sort((a, b) => a.number - b.number);
   return ports.map((p) => {
-    const routes = vs ? routesForVirtualHost(vs.object, vs.spec, { services, port: p.number }) : [];
+    const routes = vs ? routesForVirtualHost(vs.object, vs.spec, { ...known, port: p.number }) : [];
     // Like Istio, a VirtualService that yields no route for this port leaves the default in place.
     return { host: service.host, port: p.number, routes: routes.length > 0 ? routes : [defaultRoute(service, p.number, vs !== undefined)] };
   });

@@ -8,6 +8,7 @@ import type { RouteMatch, StringMatch } from '../../ir/model';
 import type { FieldPath } from '../document';
 import { isMap, type FieldReader } from '../fields';
 import { isDns1123Label } from '../names';
+import { readFault, type FaultSpec } from './fault';
 import { readRetries, type IstioRetries } from './retryPolicy';
 import { checkGatewayNames } from './gateways';
 import { checkWildcardHost, readDuration, readPort } from './validation';
@@ -39,6 +40,8 @@ export interface HttpRouteSpec {
   /** 0 = no route timeout, Istio's default (§2). */
   timeoutMs: number;
   retries?: IstioRetries;
+  /** Validated `fault` with a delay or an abort that survives translation (§3). */
+  fault?: FaultSpec;
   /** True when the entry redirects, responds directly or delegates: not routed by Ricochet yet. */
   skipped: boolean;
 }
@@ -48,10 +51,10 @@ const BROADER = 'this condition is ignored, so the match takes more requests tha
 const RETRY_HINT = (f: string): string => `${f} belongs inside retries (spec.http[].retries.${f}); as written it is ignored`;
 
 const HTTP_FIELDS = {
-  supported: ['name', 'match', 'route', 'retries', 'timeout'],
+  supported: ['name', 'match', 'route', 'retries', 'timeout', 'fault'],
   notYet: {
     redirect: SKIPPED, directResponse: SKIPPED, delegate: SKIPPED,
-    fault: 'ignored', mirror: 'ignored', mirrors: 'ignored', mirrorPercent: 'ignored', mirrorPercentage: 'ignored',
+    mirror: 'ignored', mirrors: 'ignored', mirrorPercent: 'ignored', mirrorPercentage: 'ignored',
     mirror_percent: 'ignored', corsPolicy: 'ignored', rewrite: 'ignored', headers: 'ignored',
   },
   misplaced: { attempts: RETRY_HINT('attempts'), perTryTimeout: RETRY_HINT('perTryTimeout'), retryOn: RETRY_HINT('retryOn') },
@@ -85,9 +88,11 @@ export function readHttpRoute(r: FieldReader, path: FieldPath, index: number): H
   const destinations = readDestinations(r, [...path, 'route']);
   const timeoutMs = readDuration(r, [...path, 'timeout'], '; to disable the route timeout, omit timeout (no timeout is the default)') ?? 0;
   const retries = readRetries(r, [...path, 'retries']);
+  const fault = readFault(r, [...path, 'fault']);
   const out: HttpRouteSpec = { index, matches, destinations, timeoutMs, skipped };
   if (name !== undefined && name !== '') out.name = name;
   if (retries !== undefined) out.retries = retries;
+  if (fault !== undefined) out.fault = fault;
   return out;
 }
 
@@ -240,7 +245,7 @@ function readSubset(r: FieldReader, path: FieldPath): string | undefined {
     r.error(path, `subset name is invalid: ${subset}`);
     return undefined;
   }
-  r.warn(path, `subset ${subset} needs a DestinationRule, which Ricochet does not read yet; the route points at a cluster nothing defines`);
+  // Whether a DestinationRule defines it is a cross-object question, checked at compile.
   return subset;
 }
 

@@ -8,6 +8,8 @@ import { FieldReader } from '../fields';
 import { isIpAddress, wildcardDomainError } from '../names';
 import type { SourceObject } from '../object';
 import { provenanceOf } from '../provenance';
+import type { DestinationSettings } from '../registry';
+import { usesConsistentHash } from './destinationRules';
 import { appliesToMesh, checkGatewayNames } from './gateways';
 import { hostCovers, resolveHost } from './hosts';
 import { readHttpRoute, type DestinationSpec, type HttpMatchSpec, type HttpRouteSpec } from './httpRoute';
@@ -122,6 +124,8 @@ export interface RouteContext {
   services: ReadonlyMap<string, Service>;
   /** The listener port of the virtual host being built. */
   port: number;
+  /** DestinationRule settings per registry host, for this proxy. */
+  settings?: ReadonlyMap<string, DestinationSettings>;
 }
 
 /** The IR routes of one VirtualService for one virtual host, in `http[]` then `match[]` order. */
@@ -147,14 +151,30 @@ function buildRoute(object: SourceObject, http: HttpRouteSpec, m: HttpMatchSpec,
   const base = ['spec', 'http', http.index];
   // Istio's route name: http[].name, plus "." and the match name when the match has one (§4.5).
   const name = m.match.name ? `${http.name ?? ''}.${m.match.name}` : http.name;
-  return {
+  const destinations = destinationsFor(object, http.destinations, ctx);
+  const route: Route = {
     ...(name ? { name } : {}),
     match: structuredClone(m.match),
-    destinations: destinationsFor(object, http.destinations, ctx),
+    destinations,
     timeoutMs: http.timeoutMs,
     retry: retryDecisionFor(object, http),
     source: provenanceOf(object, m.index === undefined ? base : [...base, 'match', m.index]),
   };
+  dropPreviousHostsForConsistentHash(route, http, ctx);
+  if (http.fault) route.fault = { ...structuredClone(http.fault), source: provenanceOf(object, [...base, 'fault']) };
+  return route;
+}
+
+/**
+ * §1.2/§1.8: a route whose single destination uses a consistent-hash load balancer gets no
+ * previous_hosts predicate (retrying another host would break the affinity), unless
+ * retries.retryIgnorePreviousHosts says otherwise.
+ */
+function dropPreviousHostsForConsistentHash(route: Route, http: HttpRouteSpec, ctx: RouteContext): void {
+  const policy = route.retry.policy;
+  if (!policy || http.retries?.retryIgnorePreviousHosts !== undefined || route.destinations.length !== 1) return;
+  const d = route.destinations[0];
+  if (usesConsistentHash(ctx.settings?.get(d.host), d.port, d.subset)) policy.previousHostsPredicate = false;
 }
 
 /**
