@@ -18,11 +18,11 @@ export function egressListener(opts: EgressListenerOptions): JsonObject {
   const hcm: JsonObject = {
     '@type': TYPE.hcm,
     statPrefix: `outbound_${opts.port}`,
-    rds: { routeConfigName: opts.routeConfigName, configSource: { ads: {}, resourceApiVersion: 'V3' } },
+    rds: adsRds(opts.routeConfigName),
     httpFilters: [
-      { name: 'envoy.filters.http.fault', typedConfig: { '@type': TYPE.fault } },
+      FAULT_HTTP_FILTER,
       { name: 'envoy.filters.http.dynamic_forward_proxy', typedConfig: { '@type': TYPE.dfpFilter, dnsCacheConfig: egressDnsCacheConfig() } },
-      { name: 'envoy.filters.http.router', typedConfig: { '@type': TYPE.router } },
+      ROUTER_HTTP_FILTER,
     ],
     httpProtocolOptions: { allowAbsoluteUrl: true },
   };
@@ -30,6 +30,21 @@ export function egressListener(opts: EgressListenerOptions): JsonObject {
     name: `egress_${opts.port}`,
     address: { socketAddress: { address: opts.address, portValue: opts.port } },
     trafficDirection: 'OUTBOUND',
-    filterChains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', typedConfig: hcm }] }],
+    filterChains: [httpFilterChain(hcm)],
   };
+}
+
+/** The fault filter, configured per route (`typedPerFilterConfig`); shared by every HTTP listener. */
+export const FAULT_HTTP_FILTER: JsonObject = { name: 'envoy.filters.http.fault', typedConfig: { '@type': TYPE.fault } };
+/** The router, always the last HTTP filter. */
+export const ROUTER_HTTP_FILTER: JsonObject = { name: 'envoy.filters.http.router', typedConfig: { '@type': TYPE.router } };
+
+/** Routes of an HTTP connection manager come over ADS, by route configuration name. */
+export function adsRds(routeConfigName: string): JsonObject {
+  return { routeConfigName, configSource: { ads: {}, resourceApiVersion: 'V3' } };
+}
+
+/** A filter chain holding only this HTTP connection manager. */
+export function httpFilterChain(hcm: JsonObject): JsonObject {
+  return { filters: [{ name: 'envoy.filters.network.http_connection_manager', typedConfig: hcm }] };
 }
