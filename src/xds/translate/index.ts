@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../lib/protos/protoJson';
-import type { Mesh, Service } from '../../ir/model';
+import type { Mesh, Service, Subset } from '../../ir/model';
 import type { XdsResources } from '../resources';
 import { clusterForServicePort, passthroughCluster } from './cluster';
 import { loadAssignmentForServicePort } from './endpoint';
@@ -26,21 +26,7 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
 /** IR → the Envoy resources a sidecar gets. Pure and deterministic: same mesh, same JSON. */
 export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TRANSLATE_OPTIONS): XdsResources {
   const routeConfigName = String(options.egress.port);
-  const clusters: JsonObject[] = [];
-  const endpoints: JsonObject[] = [];
-  const seenClusters = new Set<string>();
-  for (const service of mesh.services) {
-    for (const port of service.ports) {
-      if (port.protocol === 'UDP') continue;
-      const cluster = clusterForServicePort(service, port);
-      const name = String(cluster.name);
-      // Two ServiceEntries declaring the same host and port: the first (sorted) wins.
-      if (seenClusters.has(name)) continue;
-      seenClusters.add(name);
-      clusters.push(cluster);
-      if (service.resolution === 'STATIC') endpoints.push(loadAssignmentForServicePort(service, port));
-    }
-  }
+  const { clusters, endpoints } = clustersAndEndpoints(mesh.services);
   if (mesh.gateway) {
     const gw = gatewayResources(mesh.gateway, options.gatewayAddress);
     return { listeners: gw.listeners, routes: gw.routes, clusters, endpoints };
@@ -68,4 +54,32 @@ export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TR
     ...tcpEgressListeners(mesh.tcpRoutes ?? [], options.egress.address),
   ];
   return { listeners, routes, clusters, endpoints };
+}
+
+/**
+ * One cluster per service port and one per port and DestinationRule subset
+ * (`outbound|<port>|<subset>|<host>`, sources-istio.md §4.3); EDS clusters get their
+ * ClusterLoadAssignment (a subset's holds the endpoints whose labels include the subset's).
+ */
+function clustersAndEndpoints(services: readonly Service[]): { clusters: JsonObject[]; endpoints: JsonObject[] } {
+  const clusters: JsonObject[] = [];
+  const endpoints: JsonObject[] = [];
+  const seen = new Set<string>();
+  for (const service of services) {
+    for (const port of service.ports) {
+      if (port.protocol === 'UDP') continue;
+      const subsets: Array<Subset | undefined> = [undefined, ...(service.subsets ?? [])];
+      for (const subset of subsets) {
+        const cluster = clusterForServicePort(service, port, subset);
+        if (!cluster) continue;
+        const name = String(cluster.name);
+        // Two services declaring the same host and port: the first (sorted) wins.
+        if (seen.has(name)) continue;
+        seen.add(name);
+        clusters.push(cluster);
+        if (cluster.type === 'EDS') endpoints.push(loadAssignmentForServicePort(service, port, subset));
+      }
+    }
+  }
+  return { clusters, endpoints };
 }
