@@ -170,6 +170,14 @@ describe('fsm Retry selection and attachment (§2.1)', () => {
       assert.match(ds[0].message, /Service httpbin\/nope not found/);
     }
   });
+  it('a destination Service with no HTTP port is warned: a Retry applies to HTTP traffic only (§2.1)', () => {
+    const tcpOnly = 'apiVersion: v1\nkind: Service\nmetadata: {name: db, namespace: httpbin}\nspec:\n  ports: [{name: tcp, port: 5432}]\n---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: db, namespace: httpbin}\nsubsets: [{addresses: [{ip: 127.0.0.1}], ports: [{name: tcp, port: 5432}]}]\n';
+    const text = `${retryYaml('retry', '{retryOn: 5xx}', { destinations: '[{kind: Service, name: db, namespace: httpbin}]' })}---\n${tcpOnly}`;
+    const ds = compile(text).diagnostics.filter((d) => d.object?.kind === 'Retry');
+    assert.equal(ds.length, 1, ds.map((d) => d.message).join('\n'));
+    assert.equal(ds[0].location?.path, 'spec.destinations[0]');
+    assert.match(ds[0].message, /Service httpbin\/db has no HTTP port \(5432\/TCP\)/);
+  });
 });
 
 describe('fsm Retry: several Retries for one destination (§2.1 "effectively unspecified" → oldest, then namespace/name)', () => {
