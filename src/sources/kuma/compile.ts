@@ -206,8 +206,8 @@ function checkProtocol(d: Destination, matching: MeshRetryEntry[], merged: YamlM
   const message = wantsHttp
     ? `Kuma reads port ${target} of ${d.service.host} as ${d.protocol}, but Ricochet routes it as ${d.port.protocol}: its ${d.section} retries have no HTTP route to attach to; give the port an appProtocol the registry and Kuma agree on`
     : `Kuma reads port ${target} of ${d.service.host} as ${d.protocol} (it has no appProtocol or ${target}.service.kuma.io/protocol annotation Kuma knows), so the http/grpc sections do not apply to it, only tcp connect attempts; set appProtocol: http (or grpc) on the port`;
-  const policies = new Set([...(winner ? [winner.object] : []), ...matching.filter((e) => e.to.targetRef.kind !== 'Mesh').map((e) => e.object)]);
-  for (const object of policies) findings.warn(object, [], message, Codes.ReferencedResourceNotFound);
+  if (winner) findings.warn(winner.object, [...winner.spec.root, 'destinations'], message);
+  for (const e of matching.filter((m) => m.to.targetRef.kind !== 'Mesh')) findings.warn(e.object, ['spec', 'to', e.to.index, 'targetRef'], message);
 }
 
 function appliesToProxy(m: ReadMeshRetry, ctx: CompileContext, findings: Findings): boolean {

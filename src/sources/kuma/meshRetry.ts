@@ -139,6 +139,10 @@ function readHttp(r: FieldReader, path: FieldPath): void {
     r.error([...path, 'retryOn', i], `unknown item '${item}'${hint}`);
   });
   readHeaderMatches(r, [...path, 'retriableResponseHeaders']);
+  if (r.has([...path, 'retriableResponseHeaders'])) {
+    // Faithful to Kuma (spec §1.2.3 step 8, §5 item 10): emitted, but inert.
+    r.warn([...path, 'retriableResponseHeaders'], 'has no effect in Envoy: Envoy reads retriable_headers only when retry_on contains retriable-headers, which MeshRetry neither adds nor accepts in retryOn (Kuma behaves the same)');
+  }
   readHeaderMatches(r, [...path, 'retriableRequestHeaders']);
   readHostSelection(r, [...path, 'hostSelection']);
   r.integer([...path, 'hostSelectionMaxAttempts'], { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
@@ -218,6 +222,7 @@ function readHeaderMatches(r: FieldReader, path: FieldPath): void {
 
 function readHostSelection(r: FieldReader, path: FieldPath): void {
   let prioritySet = false;
+  let omitSeen = false;
   (r.list(path) ?? []).forEach((_, i) => {
     const item = [...path, i];
     if (r.mapping(item, { required: true }) === undefined) return;
@@ -228,6 +233,8 @@ function readHostSelection(r: FieldReader, path: FieldPath): void {
       return;
     }
     if (predicate === 'OmitHostsWithTags' && !r.has([...item, 'tags'])) r.error([...item, 'tags'], 'must be defined');
+    if (predicate === 'OmitHostsWithTags' && omitSeen) r.warn([...item, 'predicate'], 'only the first OmitHostsWithTags is used by Ricochet (Kuma writes one omit_host_metadata predicate per entry); merge the tags into one entry');
+    if (predicate === 'OmitHostsWithTags') omitSeen = true;
     if (r.has([...item, 'tags'])) r.stringMap([...item, 'tags']);
     if (predicate !== 'OmitPreviousPriorities') return;
     if (prioritySet) r.error([...item, 'predicate'], 'OmitPreviousPriorities must only be specified once');
