@@ -19,12 +19,10 @@ export const GRPC_STATUS: Readonly<Record<string, number>> = {
   UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
 };
 
-const DELAY_FIELDS = {
-  supported: ['fixedDelay', 'percentage', 'percent'],
-  misplaced: { exponentialDelay: 'exponentialDelay is not supported by Istio (the webhook rejects it); use fixedDelay' },
-} as const;
+/** exponentialDelay and http2Error are in the API but rejected below, as the webhook does. */
+const DELAY_FIELDS = { supported: ['fixedDelay', 'percentage', 'percent', 'exponentialDelay'] } as const;
 const ABORT_FIELDS = {
-  supported: ['httpStatus', 'grpcStatus', 'percentage'],
+  supported: ['httpStatus', 'grpcStatus', 'percentage', 'http2Error'],
   misplaced: { percent: 'abort.percent was removed from the API and is not read; write percentage: {value: N} (as written, no request is aborted)' },
 } as const;
 
@@ -52,7 +50,7 @@ function readDelay(r: FieldReader, path: FieldPath): FaultSpec['delay'] {
   // The deprecated int `percent` counts only when `percentage` is absent (translateFault).
   const percent = readPercentInt(r, [...path, 'percent']);
   if (fixed === undefined) {
-    if (!r.has([...path, 'fixedDelay'])) r.warn(path, 'delay has no fixedDelay, so Istio drops it; add fixedDelay: 5s', Codes.SchemaValidation);
+    if (!r.has([...path, 'fixedDelay']) && !r.has([...path, 'exponentialDelay'])) r.warn(path, 'delay has no fixedDelay, so Istio drops it; add fixedDelay: 5s', Codes.SchemaValidation);
     return undefined;
   }
   const value = percentage ?? percent ?? 0;

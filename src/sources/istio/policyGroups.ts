@@ -209,7 +209,7 @@ function readConsistentHash(r: FieldReader, path: FieldPath): void {
   }
   if (r.has([...path, 'ringHash']) && r.has([...path, 'maglev'])) r.error(path, 'only one of ringHash or maglev can be specified');
   readMaglev(r, [...path, 'maglev']);
-  r.warn(path, `consistent hashing becomes Envoy's RING_HASH, but the hash key ${keys[0] ?? '(none)'} is not applied yet (no route hash policy), so each request hashes to a random host; the ring size and maglev settings are ignored`);
+  r.warn(keys[0] ? [...path, keys[0]] : path, `consistent hashing becomes Envoy's RING_HASH, but the hash key ${keys[0] ?? '(none)'} is not applied yet (no route hash policy), so each request hashes to a random host; the ring size and maglev settings are ignored`);
 }
 
 function readMaglev(r: FieldReader, path: FieldPath): void {
