@@ -3,7 +3,11 @@
  * one proxy (with status conditions), gateway proxy identities, Envoy JSON, and small YAML builders.
  */
 import * as assert from 'node:assert/strict';
-import type { Diagnostic } from '../../src/lib/errors';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'yaml';
+import { formatDiagnostic, type Diagnostic } from '../../src/lib/errors';
+import { proxyIdentityOf } from '../../src/controlplane/views';
 import { DEFAULT_PROXY, type Condition, type Mesh, type ObjectCondition, type ProxyIdentity } from '../../src/ir/model';
 import { parseDocuments } from '../../src/sources/document';
 import { compileMesh, readObjects, validateObject } from '../../src/sources';
@@ -106,4 +110,35 @@ subsets:
 
 export function join(...docs: string[]): string {
   return docs.map((d) => d.trimEnd()).join('\n---\n') + '\n';
+}
+
+/**
+ * Golden cases: `<root>/<case>/input.yaml`, compiled for the proxy described by `node.yaml` (an
+ * Envoy node object, read as `serve` reads it; absent: the default sidecar) → mesh.json (IR),
+ * envoy.json (Envoy resources), conditions.json and diagnostics.txt. `UPDATE_GOLDEN=1` rewrites
+ * the expected files; read the diff against the spec before committing it.
+ */
+export function describeGoldenCases(title: string, root: string, prefix = ''): void {
+  const update = process.env.UPDATE_GOLDEN === '1';
+  const check = (file: string, actual: string): void => {
+    if (update) fs.writeFileSync(file, actual);
+    assert.ok(fs.existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
+    assert.equal(actual, fs.readFileSync(file, 'utf8'), `${path.relative(root, file)} differs (UPDATE_GOLDEN=1 rewrites it)`);
+  };
+  describe(title, () => {
+    const cases = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => d.startsWith(prefix) && fs.existsSync(path.join(root, d, 'input.yaml'))).sort() : [];
+    it('has cases', () => assert.ok(cases.length > 0));
+    for (const name of cases) {
+      it(name, () => {
+        const dir = path.join(root, name);
+        const nodeFile = path.join(dir, 'node.yaml');
+        const proxy = fs.existsSync(nodeFile) ? proxyIdentityOf(parse(fs.readFileSync(nodeFile, 'utf8')) as { metadata: JsonObject }) : DEFAULT_PROXY;
+        const c = compileFor(fs.readFileSync(path.join(dir, 'input.yaml'), 'utf8'), proxy);
+        check(path.join(dir, 'mesh.json'), `${JSON.stringify(c.mesh, null, 2)}\n`);
+        check(path.join(dir, 'envoy.json'), `${JSON.stringify(envoyJson(c.mesh), null, 2)}\n`);
+        check(path.join(dir, 'conditions.json'), `${JSON.stringify(c.conditions, null, 2)}\n`);
+        check(path.join(dir, 'diagnostics.txt'), c.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''));
+      });
+    }
+  });
 }

@@ -130,6 +130,9 @@ function readRule(r: FieldReader, i: number): RuleSpec | undefined {
     const b = readBackendRef(r, [...at, 'backendRefs', j], j);
     if (b) backendRefs.push(b);
   });
+  if (backendRefs.length > 0 && backendRefs.every((b) => b.weight === 0)) {
+    r.warn([...at, 'backendRefs'], 'every backendRef has weight 0, so no traffic is forwarded; Ricochet leaves the rule out (404) where the Gateway API asks for 500');
+  }
   if (backendRefs.length === 0 && !r.has([...at, 'filters'])) {
     r.warn(at, 'rule has no backendRefs; requests it matches get 404 from Ricochet instead of the 500 the Gateway API asks for');
   }

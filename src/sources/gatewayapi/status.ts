@@ -45,17 +45,18 @@ export class StatusCollector {
 
   /**
    * One False condition for several problems (e.g. ResolvedRefs over every backendRef): the
-   * condition lists them all, each problem is its own diagnostic at its own field.
+   * condition takes the first problem's reason and lists them all; each problem is its own
+   * diagnostic, with its own reason, at its own field.
    */
-  failMany(object: SourceObject, type: string, reason: string, problems: ReadonlyArray<{ path: FieldPath; message: string }>): void {
+  failMany(object: SourceObject, type: string, reason: string, problems: ReadonlyArray<{ path: FieldPath; message: string; reason?: string }>): void {
     const { group, kind, namespace, name, document } = object;
     const message = problems.map((p) => p.message).join('; ');
     this.conditions.push({ object: { group, kind, namespace, name }, condition: { type, status: 'False', reason, message } });
     for (const p of problems) {
       this.diagnostics.push({
         severity: 'Warning',
-        code: codeFor(reason),
-        message: `${type} False (${reason}): ${p.message}`,
+        code: codeFor(p.reason ?? reason),
+        message: `${type} False (${p.reason ?? reason}): ${p.message}`,
         object: { kind, namespace, name },
         location: document.locate(p.path),
       });
