@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../lib/log';
 import type { JsonObject } from '../lib/protos/protoJson';
-import { AdminServer, type AdminConfigSource, type ServerState } from './admin/server';
+import { AdminServer, type AdminConfigSource, type ClusterStatus, type ServerState } from './admin/server';
 import { buildConfigDump } from './admin/configDump';
 import { loadBootstrap, type LoadedBootstrap } from './config/bootstrap';
 import type { DpSnapshot, DpUnsupportedField } from './config/model';
@@ -18,7 +18,8 @@ export { loadBootstrap, parseBootstrap, type LoadedBootstrap } from './config/bo
 /** What the wiring needs from the proxy runtime (DataplaneRuntime implements it). */
 export interface DataplaneRuntimeLike {
   apply(snapshot: DpSnapshot): Promise<void>;
-  clusterStatus(): Array<{ cluster: string; hosts: Array<{ address: string; port: number; cxActive: number; rqTotal: number; rqActive: number; healthy: boolean }> }>;
+  /** Hosts per cluster with health flags and counters (for /clusters). */
+  clusterStatus(): ClusterStatus[];
   close(): Promise<void>;
 }
 

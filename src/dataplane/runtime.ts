@@ -29,7 +29,15 @@ export interface ClusterHostStatus {
   cxActive: number;
   rqTotal: number;
   rqActive: number;
+  /** FAILED_EDS_HEALTH. */
   healthy: boolean;
+  /** FAILED_OUTLIER_CHECK. */
+  failedOutlierCheck: boolean;
+  /** Outlier detection success rates of the last interval (percent), -1 when not computed. */
+  successRate: number;
+  localOriginSuccessRate: number;
+  weight: number;
+  hostname?: string;
 }
 
 type ListenerEntry =
@@ -125,7 +133,19 @@ export class DataplaneRuntime {
   clusterStatus(): Array<{ cluster: string; hosts: ClusterHostStatus[] }> {
     return this.clusters.all().map((c) => ({
       cluster: c.name,
-      hosts: c.hosts.map((h) => ({ address: h.address, port: h.port, cxActive: h.cxActive, rqTotal: h.rqTotal, rqActive: h.rqActive, healthy: h.healthy })),
+      hosts: c.hosts.map((h) => ({
+        address: h.address,
+        port: h.port,
+        cxActive: h.cxActive,
+        rqTotal: h.rqTotal,
+        rqActive: h.rqActive,
+        healthy: !h.edsUnhealthy,
+        failedOutlierCheck: h.outlierEjected,
+        successRate: h.outlier?.external.successRate ?? -1,
+        localOriginSuccessRate: h.outlier?.local.successRate ?? -1,
+        weight: h.weight,
+        ...(h.hostname !== h.address ? { hostname: h.hostname } : {}),
+      })),
     }));
   }
 

@@ -13,7 +13,13 @@ export interface HostStatus {
   cxActive: number;
   rqTotal: number;
   rqActive: number;
+  /** EDS health (false: FAILED_EDS_HEALTH). */
   healthy: boolean;
+  /** Ejected by outlier detection (FAILED_OUTLIER_CHECK). */
+  failedOutlierCheck?: boolean;
+  /** Outlier detection success rates in percent, -1 (or absent) when not computed. */
+  successRate?: number;
+  localOriginSuccessRate?: number;
   rqPendingActive?: number;
   cxTotal?: number;
   cxConnectFail?: number;
@@ -257,15 +263,15 @@ export class AdminServer {
         for (const [stat, value] of hostStats(h)) lines.push(`${host}::${stat}::${value}`);
         lines.push(
           `${host}::hostname::${h.hostname ?? ''}`,
-          `${host}::health_flags::${h.healthy ? 'healthy' : '/failed_eds_health'}`,
+          `${host}::health_flags::${healthFlags(h)}`,
           `${host}::weight::${h.weight ?? 1}`,
           `${host}::region::`,
           `${host}::zone::`,
           `${host}::sub_zone::`,
           `${host}::canary::false`,
           `${host}::priority::0`,
-          `${host}::success_rate::-1`,
-          `${host}::local_origin_success_rate::-1`,
+          `${host}::success_rate::${h.successRate ?? -1}`,
+          `${host}::local_origin_success_rate::${h.localOriginSuccessRate ?? -1}`,
         );
       }
     }
@@ -332,6 +338,14 @@ function hostStats(h: HostStatus): Array<[string, number, 'COUNTER' | 'GAUGE']> 
   ];
 }
 
+/** Envoy's HostUtility::healthFlagsToString for the flags this proxy sets, in Envoy's order. */
+function healthFlags(h: HostStatus): string {
+  let out = '';
+  if (h.failedOutlierCheck) out += '/failed_outlier_check';
+  if (!h.healthy) out += '/failed_eds_health';
+  return out === '' ? 'healthy' : out;
+}
+
 /**
  * The default-priority retry limit Envoy reports: `max_retries`, or with a retry budget
  * max(budget_percent % of active + pending requests, min_retry_concurrency) (envoy-retry.md §4.2).
@@ -362,7 +376,9 @@ function clusterJson(name: string, cluster: DpCluster | undefined, hosts: HostSt
       // Counters, then gauges (each by name), as Envoy lists them.
       stats: [...hostStats(h).filter((x) => x[2] === 'COUNTER'), ...hostStats(h).filter((x) => x[2] === 'GAUGE')]
         .map(([stat, value, type]) => ({ name: stat, ...(type === 'GAUGE' ? { type } : {}), ...(value !== 0 ? { value: String(value) } : {}) })),
-      health_status: { eds_health_status: h.healthy ? 'HEALTHY' : 'UNHEALTHY' },
+      health_status: { ...(h.failedOutlierCheck ? { failed_outlier_check: true } : {}), eds_health_status: h.healthy ? 'HEALTHY' : 'UNHEALTHY' },
+      ...(h.successRate !== undefined && h.successRate >= 0 ? { success_rate: { value: h.successRate } } : {}),
+      ...(h.localOriginSuccessRate !== undefined && h.localOriginSuccessRate >= 0 ? { local_origin_success_rate: { value: h.localOriginSuccessRate } } : {}),
       weight: h.weight ?? 1,
       ...(h.hostname ? { hostname: h.hostname } : {}),
       locality: {},

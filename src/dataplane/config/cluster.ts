@@ -1,9 +1,10 @@
 import type { JsonObject } from '../../lib/protos/protoJson';
-import type { DpCircuitBreakers, DpCluster, DpClusterType } from './model';
+import type { DpCircuitBreakers, DpCluster, DpClusterType, DpUpstreamConnectionOptions } from './model';
 import {
   Findings, anyBody, anyType, at, checkFields, durationMs, ignoreAll, index, invalid, mapKey, num, obj, objs, str, type FieldRules,
 } from './fields';
-import { DEFAULT_PANIC_THRESHOLD, endpointsFromLoadAssignment, servingEndpoints, type CandidateEndpoint } from './endpoints';
+import { DEFAULT_PANIC_THRESHOLD, clusterEndpoints, endpointsFromLoadAssignment, type CandidateEndpoint } from './endpoints';
+import { outlierDetectionFromJson } from './outlierDetection';
 
 /** Envoy's cluster defaults (envoy-retry.md §1.2, §4.1, §5.1). */
 export const CLUSTER_DEFAULTS = {
@@ -35,7 +36,7 @@ const CLUSTER: FieldRules = {
     'name', 'type', 'cluster_type', 'eds_cluster_config', 'connect_timeout', 'per_connection_buffer_limit_bytes', 'lb_policy',
     'load_assignment', 'circuit_breakers', 'typed_extension_protocol_options', 'http2_protocol_options', 'http_protocol_options',
     'common_http_protocol_options', 'transport_socket', 'common_lb_config', 'load_balancing_policy', 'protocol_selection',
-    'health_checks',
+    'health_checks', 'outlier_detection', 'max_requests_per_connection',
   ],
   silent: ['metadata', 'wait_for_warm_on_init'],
   ignored: {
@@ -60,10 +61,8 @@ const CLUSTER: FieldRules = {
     track_timeout_budgets: 'timeout budget histograms are not recorded',
     track_cluster_stats: 'optional request/response size and timeout budget stats are not recorded',
     preconnect_policy: 'connections are opened on demand (no preconnect)',
-    max_requests_per_connection: 'connections are reused without a request cap',
   },
   rejected: {
-    outlier_detection: 'outlier detection (ejecting failing hosts) is not implemented',
     transport_socket_matches: 'per-endpoint transport sockets (TLS) are not implemented',
     upstream_bind_config: 'binding upstream connections to a source address is not implemented',
     lb_subset_config: 'subset load balancing is not implemented',
@@ -80,7 +79,6 @@ const CLUSTER: FieldRules = {
 export interface ClusterExtras {
   /** Endpoints from `load_assignment` with their health (STATIC/DNS types), before LB selection. */
   candidates: CandidateEndpoint[];
-  panicThresholdPercent: number;
   /** EDS clusters: `eds_config.initial_fetch_timeout` in ms (0 = wait forever). */
   edsInitialFetchTimeoutMs?: number;
   /** EDS clusters: `eds_config` uses ADS (`ads: {}`), or `self` for a cluster that came over ADS. */
@@ -111,7 +109,7 @@ export function clusterFromJson(json: JsonObject, path: string, f: Findings, opt
     }
   }
 
-  const extras: ClusterExtras = { candidates: [], panicThresholdPercent: DEFAULT_PANIC_THRESHOLD };
+  const extras: ClusterExtras = { candidates: [] };
   const cluster: DpCluster = {
     name,
     type,
@@ -127,8 +125,12 @@ export function clusterFromJson(json: JsonObject, path: string, f: Findings, opt
 
   if (objs(json.healthChecks).length > 0) f.reject(at(path, 'health_checks'), 'active health checking is not implemented');
   transportSocket(obj(json.transportSocket), at(path, 'transport_socket'), f);
-  commonLbConfig(obj(json.commonLbConfig), at(path, 'common_lb_config'), f, extras);
-  cluster.http2 = protocolOptions(json, path, f);
+  cluster.healthyPanicThresholdPercent = commonLbConfig(obj(json.commonLbConfig), at(path, 'common_lb_config'), f);
+  const protocol = protocolOptions(json, path, f);
+  cluster.http2 = protocol.http2;
+  if (Object.keys(protocol.connection).length > 0) cluster.upstreamConnection = protocol.connection;
+  const od = obj(json.outlierDetection);
+  if (od) cluster.outlierDetection = outlierDetectionFromJson(od, at(path, 'outlier_detection'), f);
 
   const eds = obj(json.edsClusterConfig);
   if (type === 'EDS') {
@@ -151,14 +153,14 @@ export function clusterFromJson(json: JsonObject, path: string, f: Findings, opt
     if (type === 'LOGICAL_DNS' && extras.candidates.length !== 1) {
       invalid(at(path, 'load_assignment'), 'LOGICAL_DNS clusters must have a single locality_lb_endpoint and a single lb_endpoint');
     }
-    cluster.endpoints = servingEndpoints(extras.candidates, extras.panicThresholdPercent);
+    cluster.endpoints = clusterEndpoints(extras.candidates);
   }
   return { cluster, extras };
 }
 
 /** Fills an EDS cluster's endpoints from its ClusterLoadAssignment's candidates (a new object). */
-export function withEndpoints(cluster: DpCluster, candidates: readonly CandidateEndpoint[], panicThresholdPercent: number): DpCluster {
-  return { ...cluster, endpoints: servingEndpoints(candidates, panicThresholdPercent) };
+export function withEndpoints(cluster: DpCluster, candidates: readonly CandidateEndpoint[]): DpCluster {
+  return { ...cluster, endpoints: clusterEndpoints(candidates) };
 }
 
 function customClusterType(json: JsonObject, path: string, f: Findings): DpClusterType {
@@ -268,12 +270,12 @@ function transportSocket(json: JsonObject | undefined, path: string, f: Findings
   f.reject(path, `transport socket ${type ?? name} is not implemented (TLS to upstreams is not supported; only raw_buffer is)`);
 }
 
-function commonLbConfig(json: JsonObject | undefined, path: string, f: Findings, extras: ClusterExtras): void {
-  if (!json) return;
+/** `common_lb_config` → the healthy panic threshold in percent (Envoy's default 50). */
+function commonLbConfig(json: JsonObject | undefined, path: string, f: Findings): number {
+  if (!json) return DEFAULT_PANIC_THRESHOLD;
   checkFields(json, 'envoy.config.cluster.v3.Cluster.CommonLbConfig', path, {
-    handled: ['healthy_panic_threshold'],
+    handled: ['healthy_panic_threshold', 'zone_aware_lb_config'],
     ignored: {
-      zone_aware_lb_config: 'zone-aware routing needs a local cluster and localities, which are not implemented',
       update_merge_window: 'host updates are applied at once',
       ignore_new_hosts_until_first_hc: 'no active health checking',
       close_connections_on_host_set_change: 'connections are kept when hosts change',
@@ -282,13 +284,27 @@ function commonLbConfig(json: JsonObject | undefined, path: string, f: Findings,
     },
     rejected: { locality_weighted_lb_config: 'locality-weighted load balancing is not implemented' },
   }, f);
+  // fail_traffic_on_panic is applied by the runtime (it reads the raw cluster); the rest is not.
+  ignoreAll(obj(json.zoneAwareLbConfig), 'envoy.config.cluster.v3.Cluster.CommonLbConfig.ZoneAwareLbConfig', at(path, 'zone_aware_lb_config'),
+    'zone-aware routing needs a local cluster and localities, which are not implemented', f, ['failTrafficOnPanic']);
   const threshold = obj(json.healthyPanicThreshold);
-  if (threshold) extras.panicThresholdPercent = num(threshold.value) ?? 0;
+  // A Percent message present with no value is 0 % (proto3 drops the zero): panic mode disabled.
+  if (!threshold) return DEFAULT_PANIC_THRESHOLD;
+  const value = num(threshold.value) ?? 0;
+  if (value < 0 || value > 100) invalid(at(path, 'healthy_panic_threshold.value'), `value must be inside range [0, 100], got ${value}`);
+  return value;
 }
 
-/** Upstream protocol: true for HTTP/2 (`explicit_http_config.http2_protocol_options`, or the deprecated field). */
-function protocolOptions(json: JsonObject, path: string, f: Findings): boolean {
+/**
+ * Upstream protocol (HTTP/2 from `explicit_http_config.http2_protocol_options`, or the deprecated
+ * field) and connection limits. The typed HttpProtocolOptions win over the deprecated cluster
+ * fields, as Envoy's ClusterInfoImpl reads them.
+ */
+function protocolOptions(json: JsonObject, path: string, f: Findings): { http2: boolean; connection: DpUpstreamConnectionOptions } {
   let http2 = false;
+  let connection: DpUpstreamConnectionOptions = {};
+  const legacyMax = num(json.maxRequestsPerConnection);
+  if (legacyMax !== undefined && legacyMax > 0) connection.maxRequestsPerConnection = legacyMax;
   if (obj(json.http2ProtocolOptions)) {
     http2 = true;
     http2Settings(obj(json.http2ProtocolOptions), at(path, 'http2_protocol_options'), f);
@@ -296,7 +312,7 @@ function protocolOptions(json: JsonObject, path: string, f: Findings): boolean {
   const h1 = obj(json.httpProtocolOptions);
   if (h1) http1Settings(h1, at(path, 'http_protocol_options'), f);
   const common = obj(json.commonHttpProtocolOptions);
-  if (common) commonHttpOptions(common, at(path, 'common_http_protocol_options'), f);
+  if (common) connection = { ...connection, ...commonHttpOptions(common, at(path, 'common_http_protocol_options'), f) };
   if (json.protocolSelection === 'USE_DOWNSTREAM_PROTOCOL') {
     f.reject(at(path, 'protocol_selection'), 'choosing the upstream protocol from the downstream one is not implemented');
   }
@@ -338,11 +354,11 @@ function protocolOptions(json: JsonObject, path: string, f: Findings): boolean {
       }
     }
     const c = obj(body.commonHttpProtocolOptions);
-    if (c) commonHttpOptions(c, at(kpath, 'common_http_protocol_options'), f);
+    if (c) connection = commonHttpOptions(c, at(kpath, 'common_http_protocol_options'), f, connection);
     ignoreAll(obj(body.upstreamHttpProtocolOptions), 'envoy.config.core.v3.UpstreamHttpProtocolOptions', at(kpath, 'upstream_http_protocol_options'),
       'SNI/SAN/host-header options only act with TLS, which is not implemented', f);
   }
-  return http2;
+  return { http2, connection };
 }
 
 function http2Settings(json: JsonObject | undefined, path: string, f: Findings): void {
@@ -353,18 +369,32 @@ function http1Settings(json: JsonObject | undefined, path: string, f: Findings):
   ignoreAll(json, 'envoy.config.core.v3.Http1ProtocolOptions', path, 'HTTP/1.1 codec options are not applied upstream', f);
 }
 
-function commonHttpOptions(json: JsonObject, path: string, f: Findings): void {
+/**
+ * `core.v3.HttpProtocolOptions` (upstream side): the connection limits; fields it does not set
+ * keep what `base` (the deprecated cluster fields) says. A zero max_requests_per_connection means
+ * unlimited; a zero idle_timeout disables it.
+ */
+function commonHttpOptions(json: JsonObject, path: string, f: Findings, base: DpUpstreamConnectionOptions = {}): DpUpstreamConnectionOptions {
   checkFields(json, 'envoy.config.core.v3.HttpProtocolOptions', path, {
-    handled: [],
+    handled: ['idle_timeout', 'max_connection_duration', 'max_requests_per_connection'],
     ignored: {
-      idle_timeout: 'idle upstream connections are closed on the pool\'s own schedule',
-      max_connection_duration: 'upstream connections are not recycled by age',
       max_headers_count: 'the header count limit is not applied',
-      max_requests_per_connection: 'connections are reused without a request cap',
       headers_with_underscores_action: 'only acts on downstream requests',
     },
     rejected: { max_stream_duration: 'an upstream max stream duration is not implemented (use the route\'s max_stream_duration)' },
   }, f);
+  const out: DpUpstreamConnectionOptions = { ...base };
+  const idle = durationMs(json.idleTimeout);
+  if (idle !== undefined) out.idleTimeoutMs = idle;
+  const age = durationMs(json.maxConnectionDuration);
+  if (age !== undefined && age > 0) out.maxConnectionDurationMs = age;
+  const max = json.maxRequestsPerConnection;
+  if (max !== undefined) {
+    const n = obj(max) ? num(obj(max)?.value) ?? 0 : num(max) ?? 0;
+    if (n > 0) out.maxRequestsPerConnection = n;
+    else delete out.maxRequestsPerConnection;
+  }
+  return out;
 }
 
 /** A `ConfigSource` for EDS/RDS: only ADS is implemented (and `self` for resources that came over ADS). */

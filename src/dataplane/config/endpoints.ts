@@ -69,10 +69,12 @@ const LOCALITY_LB_ENDPOINTS: FieldRules = {
 };
 
 const LB_ENDPOINT: FieldRules = {
-  handled: ['endpoint', 'health_status', 'load_balancing_weight'],
-  silent: ['metadata'],
+  handled: ['endpoint', 'health_status', 'load_balancing_weight', 'metadata'],
   rejected: { endpoint_name: 'named endpoints are not implemented' },
 };
+
+/** The `envoy.lb` filter metadata key (Envoy's MetadataFilters ENVOY_LB). */
+export const ENVOY_LB = 'envoy.lb';
 
 const ENDPOINT: FieldRules = {
   handled: ['address', 'hostname'],
@@ -113,6 +115,8 @@ export function endpointsFromLoadAssignment(cla: JsonObject, path: string, f: Fi
       const status = str(lb.healthStatus) ?? 'UNKNOWN';
       if (status === 'DEGRADED') f.ignore(at(epath, 'health_status'), 'DEGRADED hosts are load-balanced like healthy ones');
       const ep: CandidateEndpoint = { address, port, weight, healthy: !UNHEALTHY.has(status) };
+      const lbMetadata = endpointLbMetadata(obj(lb.metadata), at(epath, 'metadata'), f);
+      if (lbMetadata) ep.lbMetadata = lbMetadata;
       const hostname = str(endpoint.hostname);
       if (hostname) ep.hostname = hostname;
       else if (!ipOnly && isIP(address) === 0) ep.hostname = address;
@@ -123,12 +127,16 @@ export function endpointsFromLoadAssignment(cla: JsonObject, path: string, f: Fi
 }
 
 /**
- * The hosts Envoy's load balancer picks from: the healthy ones, unless fewer than
- * `panicThreshold` percent are healthy — then all of them ("panic mode").
+ * An LbEndpoint's `metadata`: `filter_metadata["envoy.lb"]` is what the data plane reads (the
+ * omit_host_metadata retry predicate); other namespaces carry nothing for it and are not reported.
  */
-export function servingEndpoints(candidates: readonly CandidateEndpoint[], panicThresholdPercent = DEFAULT_PANIC_THRESHOLD): DpEndpoint[] {
-  const healthy = candidates.filter((c) => c.healthy);
-  const healthyPercent = candidates.length === 0 ? 0 : (100 * healthy.length) / candidates.length;
-  const chosen = healthyPercent < panicThresholdPercent ? candidates : healthy;
-  return chosen.map(({ healthy: _h, ...ep }) => ep);
+function endpointLbMetadata(json: JsonObject | undefined, path: string, f: Findings): JsonObject | undefined {
+  if (!json) return undefined;
+  checkFields(json, 'envoy.config.core.v3.Metadata', path, { handled: ['filter_metadata'], silent: ['typed_filter_metadata'] }, f);
+  return obj(obj(json.filterMetadata)?.[ENVOY_LB]);
+}
+
+/** Candidates → the cluster's endpoints, every one, EDS health kept as a flag for the load balancer. */
+export function clusterEndpoints(candidates: readonly CandidateEndpoint[]): DpEndpoint[] {
+  return candidates.map(({ healthy, ...ep }) => (healthy ? ep : { ...ep, edsUnhealthy: true }));
 }

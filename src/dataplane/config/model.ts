@@ -40,6 +40,12 @@ export interface DpRetryPolicy {
   rateLimitedBackOff?: DpRateLimitedBackOff;
   /** Names of retry host predicates, e.g. `envoy.retry_host_predicates.previous_hosts`. */
   hostPredicates: string[];
+  /**
+   * `envoy.retry_host_predicates.omit_host_metadata`, one label set per predicate: retries skip a
+   * host whose `envoy.lb` metadata matches every key/value of some set (a list value on the host
+   * matches if any element equals). An empty set never rejects (as Envoy's with no criteria).
+   */
+  omitHostMetadata?: JsonObject[];
   /** Default 1. */
   hostSelectionRetryMaxAttempts: number;
   /** `envoy.retry_priorities.previous_priorities` update frequency, if configured. */
@@ -53,7 +59,10 @@ export interface DpRouteMatch {
   pathSeparatedPrefix?: string;
   caseSensitive: boolean;
   headers: DpHeaderMatcher[];
-  queryParameters: Array<{ name: string; exact?: string; prefix?: string; safeRegex?: string; present?: boolean }>;
+  /** The first value of the parameter is matched; `ignoreCase` applies to exact/prefix/suffix/contains. */
+  queryParameters: Array<{
+    name: string; exact?: string; prefix?: string; suffix?: string; contains?: string; safeRegex?: string; ignoreCase?: boolean; present?: boolean;
+  }>;
 }
 
 export interface DpFaultConfig {
@@ -191,6 +200,13 @@ export interface DpEndpoint {
   weight: number;
   /** `endpoint.hostname` if set (for `auto_host_rewrite`); for DNS clusters, the name resolved. */
   hostname?: string;
+  /**
+   * EDS `health_status` UNHEALTHY, DRAINING or TIMEOUT (Envoy's FAILED_EDS_HEALTH): the load
+   * balancer skips the host unless the cluster is in panic. Absent = healthy.
+   */
+  edsUnhealthy?: true;
+  /** `metadata.filter_metadata["envoy.lb"]` of the LbEndpoint (read by omit_host_metadata). */
+  lbMetadata?: JsonObject;
 }
 
 export interface DpRetryBudget {
@@ -207,6 +223,52 @@ export interface DpCircuitBreakers {
   retryBudget?: DpRetryBudget;
 }
 
+/**
+ * `Cluster.outlier_detection` with Envoy's defaults filled in (outlier_detection.proto; the
+ * detector itself follows source/common/upstream/outlier_detection_impl.cc). Percentages are
+ * 0–100; `successRateStdevFactor` is Envoy's integer (1900 = 1.9).
+ */
+export interface DpOutlierDetection {
+  intervalMs: number;
+  baseEjectionTimeMs: number;
+  /** Default max(300 s, base_ejection_time). */
+  maxEjectionTimeMs: number;
+  maxEjectionTimeJitterMs: number;
+  maxEjectionPercent: number;
+  alwaysEjectOneHost: boolean;
+  consecutive5xx: number;
+  enforcingConsecutive5xx: number;
+  consecutiveGatewayFailure: number;
+  enforcingConsecutiveGatewayFailure: number;
+  splitExternalLocalOriginErrors: boolean;
+  consecutiveLocalOriginFailure: number;
+  enforcingConsecutiveLocalOriginFailure: number;
+  successRateMinimumHosts: number;
+  successRateRequestVolume: number;
+  successRateStdevFactor: number;
+  enforcingSuccessRate: number;
+  enforcingLocalOriginSuccessRate: number;
+  failurePercentageThreshold: number;
+  failurePercentageMinimumHosts: number;
+  failurePercentageRequestVolume: number;
+  enforcingFailurePercentage: number;
+  enforcingFailurePercentageLocalOrigin: number;
+}
+
+/**
+ * Upstream connection limits of the cluster's HTTP protocol options
+ * (`common_http_protocol_options`, in `typed_extension_protocol_options` or the deprecated
+ * cluster fields). Absent fields: Envoy's defaults (no request cap, idle timeout 1 h, no age limit).
+ */
+export interface DpUpstreamConnectionOptions {
+  /** Streams per connection before it is drained (0/absent = unlimited). */
+  maxRequestsPerConnection?: number;
+  /** Close a connection with no stream for this long; 0 disables. Absent = 1 h. */
+  idleTimeoutMs?: number;
+  /** Drain a connection this long after it was established. Absent = no limit. */
+  maxConnectionDurationMs?: number;
+}
+
 export type DpClusterType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'DYNAMIC_FORWARD_PROXY';
 
 export interface DpCluster {
@@ -219,8 +281,16 @@ export interface DpCluster {
   http2: boolean;
   /** For EDS clusters: the ClusterLoadAssignment name to subscribe to. */
   edsServiceName?: string;
-  /** From `load_assignment` (STATIC, DNS types); for EDS, filled from the ClusterLoadAssignment. */
+  /**
+   * From `load_assignment` (STATIC, DNS types); for EDS, filled from the ClusterLoadAssignment.
+   * Every endpoint, unhealthy ones included: the runtime's load balancer applies health, outlier
+   * ejection and the panic threshold together, as Envoy's does.
+   */
   endpoints: DpEndpoint[];
+  /** `common_lb_config.healthy_panic_threshold` in percent; absent = 50; 0 = never panic. */
+  healthyPanicThresholdPercent?: number;
+  outlierDetection?: DpOutlierDetection;
+  upstreamConnection?: DpUpstreamConnectionOptions;
   perConnectionBufferLimitBytes: number;
   raw: JsonObject;
 }

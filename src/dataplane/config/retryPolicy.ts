@@ -16,6 +16,8 @@ export const PREVIOUS_PRIORITIES = 'envoy.retry_priorities.previous_priorities';
 const PREVIOUS_HOSTS_TYPE = 'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
 const PREVIOUS_PRIORITIES_TYPE = 'envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig';
 const OMIT_CANARY_TYPE = 'envoy.extensions.retry.host.omit_canary_hosts.v3.OmitCanaryHostsPredicate';
+export const OMIT_HOST_METADATA = 'envoy.retry_host_predicates.omit_host_metadata';
+const OMIT_HOST_METADATA_TYPE = 'envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig';
 
 const RETRY_POLICY: FieldRules = {
   handled: [
@@ -59,8 +61,13 @@ export function retryPolicyFromJson(json: JsonObject, path: string, f: Findings)
       if (!policy.hostPredicates.includes(PREVIOUS_HOSTS)) policy.hostPredicates.push(PREVIOUS_HOSTS);
     } else if (type === OMIT_CANARY_TYPE || (!type && name === 'envoy.retry_host_predicates.omit_canary_hosts')) {
       f.ignore(ppath, 'omit_canary_hosts: endpoints are never canaries here, so the predicate never rejects a host');
+    } else if (type === OMIT_HOST_METADATA_TYPE || (!type && name === OMIT_HOST_METADATA)) {
+      const labels = omitHostMetadataLabels(obj(p.typedConfig), at(ppath, 'typed_config'), f);
+      if (!policy.hostPredicates.includes(OMIT_HOST_METADATA)) policy.hostPredicates.push(OMIT_HOST_METADATA);
+      // Several predicates: a host is skipped when any of them rejects it (RetryStateImpl).
+      (policy.omitHostMetadata ??= []).push(labels);
     } else {
-      f.reject(ppath, `retry host predicate ${type ?? name} is not implemented (only ${PREVIOUS_HOSTS} is)`);
+      f.reject(ppath, `retry host predicate ${type ?? name} is not implemented (${PREVIOUS_HOSTS} and ${OMIT_HOST_METADATA} are)`);
     }
   });
 
@@ -78,6 +85,21 @@ export function retryPolicyFromJson(json: JsonObject, path: string, f: Findings)
     }
   }
   return policy;
+}
+
+/**
+ * OmitHostMetadataConfig → its label set: `metadata_match.filter_metadata["envoy.lb"]` (Envoy reads
+ * only that namespace). The message may be canonical JSON (its type compiled in) or kept opaque as
+ * written in a bootstrap (proto or JSON field names), so both spellings are read.
+ */
+function omitHostMetadataLabels(cfg: JsonObject | undefined, path: string, f: Findings): JsonObject {
+  if (!cfg) return {};
+  for (const key of Object.keys(cfg)) {
+    if (key !== '@type' && key !== 'metadataMatch' && key !== 'metadata_match') f.reject(at(path, key), 'unknown field of OmitHostMetadataConfig');
+  }
+  const match = obj(cfg.metadataMatch) ?? obj(cfg.metadata_match);
+  const filters = obj(match?.filterMetadata) ?? obj(match?.filter_metadata);
+  return obj(filters?.['envoy.lb']) ?? {};
 }
 
 function backOffFromJson(json: JsonObject | undefined, path: string): DpRetryPolicy['backOff'] {

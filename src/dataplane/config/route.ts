@@ -241,13 +241,13 @@ function routeMatchFromJson(json: JsonObject, path: string, f: Findings): DpRout
       const sm = obj(q.stringMatch);
       if (sm) {
         const s = stringMatcherFromJson(sm, at(qpath, 'string_match'), f);
-        if (s.ignoreCase) f.reject(at(qpath, 'string_match.ignore_case'), 'case-insensitive query parameter matching is not implemented');
-        if (s.suffix !== undefined || s.contains !== undefined) {
-          f.reject(at(qpath, 'string_match'), 'suffix and contains query parameter matching are not implemented (exact, prefix and safe_regex are)');
-        }
         if (s.exact !== undefined) out.exact = s.exact;
         if (s.prefix !== undefined) out.prefix = s.prefix;
+        if (s.suffix !== undefined) out.suffix = s.suffix;
+        if (s.contains !== undefined) out.contains = s.contains;
         if (s.safeRegex !== undefined) out.safeRegex = s.safeRegex;
+        // Envoy's StringMatcher ignores ignore_case for safe_regex.
+        if (s.ignoreCase && s.safeRegex === undefined) out.ignoreCase = true;
       } else if (typeof q.presentMatch === 'boolean') {
         out.present = q.presentMatch;
       } else {

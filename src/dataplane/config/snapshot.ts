@@ -114,9 +114,9 @@ export interface SnapshotParts {
 /** An immutable DpSnapshot; EDS clusters get their endpoints from `endpoints` (none if missing). */
 export function composeSnapshot(parts: SnapshotParts): DpSnapshot {
   const clusters = new Map<string, DpCluster>();
-  for (const { cluster, extras } of parts.clusters) {
+  for (const { cluster } of parts.clusters) {
     let c = cluster;
-    if (c.type === 'EDS') c = withEndpoints(c, parts.endpoints?.get(c.edsServiceName ?? c.name) ?? [], extras.panicThresholdPercent);
+    if (c.type === 'EDS') c = withEndpoints(c, parts.endpoints?.get(c.edsServiceName ?? c.name) ?? []);
     clusters.set(c.name, Object.freeze(c));
   }
   const routeConfigs = new Map<string, DpRouteConfig>();

@@ -167,12 +167,17 @@ function compileRoute(route: DpRoute, vhost: CompiledVirtualHost, opts: RouteTab
   const headerMatchers: DpHeaderMatcher[] = m.headers;
   const queryMatchers = m.queryParameters.map((qp) => {
     const re = qp.safeRegex !== undefined ? new RegExp(`^(?:${qp.safeRegex})$`) : undefined;
+    // Envoy's StringMatcher with ignore_case lower-cases both sides (ASCII).
+    const fold = qp.ignoreCase === true ? (x: string) => x.toLowerCase() : (x: string) => x;
     return (params: URLSearchParams) => {
-      const v = params.get(qp.name);
-      if (v === null) return false;
-      if (qp.exact !== undefined) return v === qp.exact;
-      if (qp.prefix !== undefined) return v.startsWith(qp.prefix);
-      if (re) return re.test(v);
+      const raw = params.get(qp.name);
+      if (raw === null) return false;
+      const v = fold(raw);
+      if (qp.exact !== undefined) return v === fold(qp.exact);
+      if (qp.prefix !== undefined) return v.startsWith(fold(qp.prefix));
+      if (qp.suffix !== undefined) return v.endsWith(fold(qp.suffix));
+      if (qp.contains !== undefined) return v.includes(fold(qp.contains));
+      if (re) return re.test(raw);
       return qp.present !== false;
     };
   });

@@ -36,8 +36,12 @@ import { UpstreamRequest, type AttemptOwner } from './upstreamRequest';
 import { ROUTER_CONSUMED } from '../http/headers';
 import { atoiUnsigned } from '../retry/numbers';
 import type { ScopedStats } from './scopedStats';
+import { retryHostRejecter } from './hostPredicates';
+import { isGrpcRequest, reportConnected, reportReset, reportResponse, reportTimeout } from './outlierReport';
+import type { JsonObject } from '../../lib/protos/protoJson';
 
 const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
+const OMIT_HOST_METADATA = 'envoy.retry_host_predicates.omit_host_metadata';
 
 export class Router implements AttemptOwner {
   downstreamComplete = false;
@@ -68,7 +72,11 @@ export class Router implements AttemptOwner {
   private readPaused = false;
   private responseStarted = false;
   private attemptedHosts: Host[] | undefined;
+  /** omit_host_metadata label sets of the request's retry policy. */
+  private omitHostMetadata: readonly JsonObject[] | undefined;
   private hostSelectionAttempts = 1;
+  /** The request is gRPC: the outlier detector sees grpc-status mapped to HTTP (§ outlierReport). */
+  private grpcRequest = false;
   private path: string;
   private authority: string;
   /** 504, or 204 with x-envoy-upstream-rq-timeout-alt-response. */
@@ -121,6 +129,7 @@ export class Router implements AttemptOwner {
       if (v !== undefined) this.maxStreamDurationMs = Number(v);
     }
     const hedgeHeader = stream.internal && headers['x-envoy-hedge-on-per-try-timeout'] === 'true';
+    this.grpcRequest = isGrpcRequest(headers);
     this.timeouts = engine.effectiveTimeouts(action.timeoutMs, policy, headers, stream.internal);
     this.retryState = engine.createRetryState({
       policy,
@@ -134,6 +143,7 @@ export class Router implements AttemptOwner {
     const rs = this.retryState;
     if (rs) {
       if (rs.hostPredicates.includes(PREVIOUS_HOSTS)) this.attemptedHosts = [];
+      if (rs.hostPredicates.includes(OMIT_HOST_METADATA)) this.omitHostMetadata = policy?.omitHostMetadata;
       this.hostSelectionAttempts = rs.hostSelectionRetryMaxAttempts + 1;
       const hedgeOn = (action as DpRouteAction & { hedgeOnPerTryTimeout?: boolean }).hedgeOnPerTryTimeout === true || hedgeHeader;
       this.hedging = hedgeOn && typeof (rs as Partial<HedgingRetryState>).onHedgedPerTryTimeout === 'function';
@@ -234,7 +244,7 @@ export class Router implements AttemptOwner {
   // ---- attempts
 
   private startAttempt(): void {
-    const reject = this.isRetry && this.attemptedHosts ? (h: Host) => this.attemptedHosts!.includes(h) : undefined;
+    const reject = this.isRetry ? retryHostRejecter(this.attemptedHosts, this.omitHostMetadata) : undefined;
     const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts, this.authority);
     if (!host) {
       this.cluster.stats.upstream_cx_none_healthy.inc();
@@ -274,6 +284,7 @@ export class Router implements AttemptOwner {
 
   onAttemptStreamReady(attempt: UpstreamRequest): void {
     if (!this.attempts.includes(attempt)) return;
+    reportConnected(attempt.host);
     this.requestStarted = true;
     for (const sc of this.scopes) sc.upstream_rq_total.inc();
     const s = attempt.stream!;
@@ -283,6 +294,7 @@ export class Router implements AttemptOwner {
 
   onAttemptHeaders(attempt: UpstreamRequest, status: number, headers: HeaderMap, raw: string[], endStream: boolean): void {
     if (this.done || !this.attempts.includes(attempt)) return;
+    reportResponse(attempt.host, status, headers, this.grpcRequest);
     const rs = this.retryState;
     let couldNotRetry = false;
     if (rs) {
@@ -356,6 +368,7 @@ export class Router implements AttemptOwner {
 
   onAttemptReset(attempt: UpstreamRequest, reason: ResetReason, detail: string): void {
     if (this.done || !this.remove(attempt)) return;
+    reportReset(attempt.host, reason);
     if (detail) this.stream.transportFailureReason = detail;
     if (this.responseStarted) {
       this.stream.flags |= flagBit(this.engine.responseFlagForReset(reason));
@@ -383,6 +396,8 @@ export class Router implements AttemptOwner {
     (idle ? s.upstream_rq_per_try_idle_timeout : s.upstream_rq_per_try_timeout).inc();
     attempt.reset();
     this.remove(attempt);
+    reportTimeout(attempt.host, this.timeoutCode);
+    attempt.outlierTimeoutRecorded = true;
     if (this.responseStarted) {
       this.stream.flags |= F.UT;
       this.cleanup();
@@ -397,6 +412,11 @@ export class Router implements AttemptOwner {
 
   /** Hedging: the slow attempt keeps running and another one is scheduled (Filter::onSoftPerTryTimeout). */
   private onSoftPerTryTimeout(attempt: UpstreamRequest): void {
+    // Counted as a timeout for the host even though the attempt may still answer well.
+    if (!attempt.outlierTimeoutRecorded) {
+      reportTimeout(attempt.host, this.timeoutCode);
+      attempt.outlierTimeoutRecorded = true;
+    }
     const rs = this.retryState as HedgingRetryState | undefined;
     if (this.responseStarted || !rs || attempt.hedged) return;
     const d = rs.onHedgedPerTryTimeout();
@@ -470,6 +490,8 @@ export class Router implements AttemptOwner {
     for (const u of this.attempts) {
       s.upstream_rq_timeout.inc();
       for (const sc of this.scopes) sc.upstream_rq_timeout.inc();
+      // Only an attempt that had a stream has a host for the detector (Envoy's upstreamHost()).
+      if (u.awaitingHeaders && u.stream && !u.outlierTimeoutRecorded) reportTimeout(u.host, this.timeoutCode);
       if (u.awaitingHeaders && !this.responseStarted) this.charge(this.timeoutCode);
       u.reset();
     }

@@ -26,6 +26,8 @@ export class UpstreamRequest implements PoolCallbacks, StreamHandler {
   awaitingHeaders = true;
   /** A hedged retry was scheduled for this attempt (Envoy's retried()): it is never retried again. */
   hedged = false;
+  /** A timeout of this attempt was reported to the outlier detector (reported once only). */
+  outlierTimeoutRecorded = false;
   private handle: Cancellable | null = null;
   private pending: Buffer[];
   private pendingBytes = 0;

@@ -2,7 +2,8 @@
  * tcp_proxy listener (envoy-retry.md §7.1): each downstream connection is held (paused) while the
  * proxy connects upstream. Only failures while connecting are retried, up to
  * `max_connect_attempts` attempts in total, each with a fresh host selection, on the next event
- * loop iteration (Envoy's retry timer with no backoff options). When the attempts run out:
+ * loop iteration (Envoy's retry timer with no backoff options). Connect outcomes go to the host's
+ * outlier detector (success, connect failure, connect timeout). When the attempts run out:
  * `upstream_cx_connect_attempts_exceeded`, downstream closed. Once connected, bytes flow both
  * ways (half-close propagated) until either side closes or the idle timeout (default 1 h) fires.
  */
@@ -195,6 +196,10 @@ export class TcpProxyListener {
       const sock = connectUpstream(c, host.address, host.port, (failure) => {
         if (failure) {
           release(failure.reason !== 'remote connection failure');
+          // Envoy's TCP proxy: a connect timeout is LocalOriginTimeout, a remote close while
+          // connecting LocalOriginConnectFailed; a local failure is not the host's fault.
+          if (failure.reason === 'connection timeout') host.outlier?.putResult('local-origin-timeout');
+          else if (failure.reason === 'remote connection failure') host.outlier?.putResult('local-origin-connect-failed');
           if (closed) return;
           flags |= F.UF;
           if (n < maxAttempts) {
@@ -212,6 +217,7 @@ export class TcpProxyListener {
           return;
         }
         up = sock;
+        host.outlier?.putResult('local-origin-connect-success-final');
         let localClose = false;
         sock.on('error', noop);
         sock.on('close', () => {

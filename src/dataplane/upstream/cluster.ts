@@ -13,14 +13,22 @@
  * timeouts and hosts in place (hosts that stay keep their pools). A change of protocol
  * (HTTP/1.1 ↔ HTTP/2) replaces every host. Removed hosts and clusters drain: idle connections
  * close at once, busy ones when their stream ends.
+ *
+ * Host health: EDS health (FAILED_EDS_HEALTH) and outlier ejection (FAILED_OUTLIER_CHECK) take a
+ * host out of the load balancer unless fewer than `healthy_panic_threshold` percent of the hosts
+ * are healthy (panic: every host is used, `lb_healthy_panic` counts each pick). The outlier
+ * detector lives as long as the cluster's own config (Envoy builds a new cluster, hosts and
+ * detector on every CDS change; EDS updates add and remove hosts).
  */
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import type { DpCluster, DpEndpoint } from '../config/model';
+import type { JsonObject } from '../../lib/protos/protoJson';
+import type { DpCluster, DpEndpoint, DpUpstreamConnectionOptions } from '../config/model';
 import type { StatsStore } from '../stats/store';
 import { Host } from './host';
-import { chooseHost, createLoadBalancer, type LoadBalancer } from './loadBalancer';
+import { chooseHost, createLoadBalancer, lbSource, type LoadBalancer } from './loadBalancer';
+import { OutlierDetector, OutlierStats } from './outlier';
 import { ResourceManager } from './resources';
 import { ClusterStats } from './stats';
 import type { ClusterContext } from './types';
@@ -30,6 +38,19 @@ const DEFAULT_DNS_REFRESH_MS = 5000;
 export const DFP_DNS_TTL_MS = 60_000;
 /** Dynamic forward proxy hosts unused this long are removed (Envoy's host_ttl, 5 min). */
 export const DFP_HOST_TTL_MS = 300_000;
+
+/** Envoy's default healthy_panic_threshold (percent). */
+const DEFAULT_PANIC_THRESHOLD = 50;
+
+/** What a host is built from. */
+interface HostSpec {
+  address: string;
+  port: number;
+  weight: number;
+  hostname: string;
+  edsUnhealthy?: boolean;
+  lbMetadata?: JsonObject;
+}
 
 interface DfpEntry {
   /** Resolved address; undefined while the first lookup runs or when it failed. */
@@ -73,8 +94,14 @@ export class Cluster implements ClusterContext {
   connectTimeoutMs: number;
   http2: boolean;
   config: DpCluster;
+  connectionOptions: DpUpstreamConnectionOptions = {};
   hosts: Host[] = [];
   private lb: LoadBalancer = { pick: () => undefined };
+  /** Fewer healthy hosts than the panic threshold: the balancer picks from every host. */
+  private panic = false;
+  private outlierDetector: OutlierDetector | undefined;
+  /** The config the detector was built for (a change rebuilds it, as a CDS update does in Envoy). */
+  private detectorKey = '';
   private draining: Host[] = [];
   private dnsTimer: NodeJS.Timeout | undefined;
   private dnsGeneration = 0;
@@ -85,7 +112,7 @@ export class Cluster implements ClusterContext {
   /** Settles once the first DNS resolution finished (immediately for other types). */
   ready: Promise<void> = Promise.resolve();
 
-  constructor(readonly name: string, config: DpCluster, store: StatsStore, readonly logger: Logger | undefined) {
+  constructor(readonly name: string, config: DpCluster, private readonly store: StatsStore, readonly logger: Logger | undefined) {
     this.config = config;
     this.stats = new ClusterStats(store, name);
     const s = this.stats;
@@ -117,6 +144,8 @@ export class Cluster implements ClusterContext {
     const protocolChanged = !initial && config.http2 !== this.http2;
     this.config = config;
     this.connectTimeoutMs = config.connectTimeoutMs;
+    this.connectionOptions = config.upstreamConnection ?? {};
+    this.applyOutlierDetection(config);
     this.resources.update(config.circuitBreakers);
     if (protocolChanged) {
       this.http2 = config.http2;
@@ -133,9 +162,43 @@ export class Cluster implements ClusterContext {
     } else {
       this.dfpDns.clear();
       this.dfpLastUse.clear();
-      this.setHosts(config.endpoints.map((e) => ({ address: e.address, port: e.port, weight: e.weight, hostname: e.hostname ?? e.address })));
+      this.setHosts(config.endpoints.map((e) => ({
+        address: e.address, port: e.port, weight: e.weight, hostname: e.hostname ?? e.address, edsUnhealthy: e.edsUnhealthy === true, lbMetadata: e.lbMetadata,
+      })));
       this.ready = Promise.resolve();
     }
+  }
+
+  /** A new detector when the cluster's own config changed (hosts then start with no ejection). */
+  private applyOutlierDetection(config: DpCluster): void {
+    const key = config.outlierDetection ? JSON.stringify([config.raw, config.outlierDetection]) : '';
+    if (key === this.detectorKey) return;
+    this.detectorKey = key;
+    const old = this.outlierDetector;
+    this.outlierDetector = undefined;
+    if (old) {
+      old.destroy();
+      for (const h of this.hosts) {
+        h.outlierEjected = false;
+        h.outlier = undefined;
+      }
+    }
+    if (config.outlierDetection) {
+      const detector = new OutlierDetector(config.outlierDetection, new OutlierStats(this.store, this.name), () => this.rebuildLb());
+      this.outlierDetector = detector;
+      for (const h of this.hosts) detector.addHost(h);
+    }
+    if (old) this.rebuildLb();
+  }
+
+  /** The balancer over the healthy hosts, or every host in panic (see lbSource). */
+  private rebuildLb(): void {
+    const threshold = this.config.healthyPanicThresholdPercent ?? DEFAULT_PANIC_THRESHOLD;
+    const { source, panic } = lbSource(this.hosts, threshold, failTrafficOnPanic(this.config));
+    this.panic = panic;
+    this.lb = createLoadBalancer(this.config.lbPolicy, source);
+    this.stats.membership_total.set(this.hosts.length);
+    this.stats.membership_healthy.set(this.hosts.filter((h) => h.healthy).length);
   }
 
   get dynamicForwardProxy(): boolean {
@@ -149,7 +212,11 @@ export class Cluster implements ClusterContext {
    */
   chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1, authority?: string): Host | undefined {
     if (this.dynamicForwardProxy) return this.dynamicHost(authority ?? '');
-    return chooseHost(this.lb, reject, maxAttempts);
+    if (!this.panic) return chooseHost(this.lb, reject, maxAttempts);
+    // Every pick in panic mode counts (ZoneAwareLoadBalancerBase::hostSourceToUse).
+    const lb = this.lb;
+    const panicStat = this.stats.lb_healthy_panic;
+    return chooseHost({ pick: () => (panicStat.inc(), lb.pick()) }, reject, maxAttempts);
   }
 
   /**
@@ -196,6 +263,7 @@ export class Cluster implements ClusterContext {
     let host = this.hosts.find((h) => h.address === e.address && h.port === target.port);
     if (!host) {
       host = new Host(this, e.address, target.port, 1, target.host);
+      this.outlierDetector?.addHost(host);
       this.hosts = [...this.hosts, host];
       this.stats.membership_total.set(this.hosts.length);
       this.stats.membership_healthy.set(this.hosts.filter((h) => h.healthy).length);
@@ -209,6 +277,7 @@ export class Cluster implements ClusterContext {
     for (const h of this.hosts) {
       if (!h.busy && now - (this.dfpLastUse.get(h) ?? now) > DFP_HOST_TTL_MS) {
         this.dfpLastUse.delete(h);
+        this.outlierDetector?.removeHost(h);
         this.retire(h);
       } else keep.push(h);
     }
@@ -218,8 +287,8 @@ export class Cluster implements ClusterContext {
     this.stats.membership_healthy.set(keep.filter((h) => h.healthy).length);
   }
 
-  /** Replaces the host set, keeping Host objects (and pools) for unchanged address:port. */
-  setHosts(next: Array<{ address: string; port: number; weight: number; hostname: string }>): void {
+  /** Replaces the host set, keeping Host objects (pools, outlier state) for unchanged address:port. */
+  setHosts(next: HostSpec[]): void {
     const old = new Map(this.hosts.map((h) => [`${h.address}|${h.port}`, h]));
     const hosts: Host[] = [];
     for (const n of next) {
@@ -230,14 +299,18 @@ export class Cluster implements ClusterContext {
         h.weight = n.weight;
       } else {
         h = new Host(this, n.address, n.port, n.weight, n.hostname);
+        this.outlierDetector?.addHost(h);
       }
+      h.edsUnhealthy = n.edsUnhealthy === true;
+      h.lbMetadata = n.lbMetadata;
       hosts.push(h);
     }
-    for (const gone of old.values()) this.retire(gone);
+    for (const gone of old.values()) {
+      this.outlierDetector?.removeHost(gone);
+      this.retire(gone);
+    }
     this.hosts = hosts;
-    this.lb = createLoadBalancer(this.config.lbPolicy, hosts);
-    this.stats.membership_total.set(hosts.length);
-    this.stats.membership_healthy.set(hosts.filter((h) => h.healthy).length);
+    this.rebuildLb();
   }
 
   private retire(h: Host): void {
@@ -252,7 +325,7 @@ export class Cluster implements ClusterContext {
     const family = dnsFamily(config);
     const results = await Promise.all(config.endpoints.map((e) => resolveEndpoint(e, family)));
     if (generation !== this.dnsGeneration || this.closed) return;
-    const next: Array<{ address: string; port: number; weight: number; hostname: string }> = [];
+    const next: HostSpec[] = [];
     let failed = false;
     results.forEach((addrs, i) => {
       const e = config.endpoints[i];
@@ -295,15 +368,25 @@ export class Cluster implements ClusterContext {
   drain(): void {
     this.stopDns();
     this.closed = true;
+    this.outlierDetector?.destroy();
     for (const h of this.hosts) h.drain();
   }
 
   destroy(): void {
     this.stopDns();
     this.closed = true;
+    this.outlierDetector?.destroy();
     for (const h of [...this.hosts, ...this.draining]) h.destroy();
     this.draining = [];
   }
+}
+
+/** `common_lb_config.zone_aware_lb_config.fail_traffic_on_panic`: panic answers "no healthy upstream". */
+function failTrafficOnPanic(config: DpCluster): boolean {
+  const raw = config.raw as Record<string, any>;
+  const common = raw.commonLbConfig ?? raw.common_lb_config;
+  const zone = common?.zoneAwareLbConfig ?? common?.zone_aware_lb_config;
+  return (zone?.failTrafficOnPanic ?? zone?.fail_traffic_on_panic) === true;
 }
 
 /** Equality of cluster configs across snapshots (they are rebuilt from JSON each time). */

@@ -2,15 +2,24 @@
  * One upstream endpoint of a cluster, with its connection pool (created on first use) and the
  * per-host numbers `/clusters` shows.
  */
+import type { JsonObject } from '../../lib/protos/protoJson';
 import { Http1Pool } from './http1Pool';
 import { Http2Pool } from './http2Pool';
+import type { HostMonitor, OutlierHost } from './outlier';
 import type { ClusterContext, ConnPool } from './types';
 
-export class Host {
+export class Host implements OutlierHost {
   cxActive = 0;
   rqTotal = 0;
   rqActive = 0;
-  healthy = true;
+  /** FAILED_EDS_HEALTH: the endpoint's EDS health_status is UNHEALTHY, DRAINING or TIMEOUT. */
+  edsUnhealthy = false;
+  /** FAILED_OUTLIER_CHECK: ejected by the cluster's outlier detector. */
+  outlierEjected = false;
+  /** The outlier detector's monitor of this host; undefined when the cluster has no outlier_detection. */
+  outlier: HostMonitor | undefined;
+  /** `filter_metadata["envoy.lb"]` of the endpoint. */
+  lbMetadata: JsonObject | undefined;
   private pool: ConnPool | undefined;
 
   constructor(
@@ -22,6 +31,11 @@ export class Host {
     /** The configured name for DNS clusters (used by auto_host_rewrite), else the address. */
     readonly hostname: string,
   ) {}
+
+  /** No health flag set: the load balancer may pick it outside panic mode. */
+  get healthy(): boolean {
+    return !this.edsUnhealthy && !this.outlierEjected;
+  }
 
   /** `address:port`, as Envoy prints a host (IPv6 in brackets). */
   get addressString(): string {

@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
 import type { HeaderMap } from '../retry/api';
 import { connectUpstream } from './connect';
 import type { Host } from './host';
-import { PoolBase } from './poolBase';
+import { ConnectionLimits, PoolBase } from './poolBase';
 import type { PoolCallbacks, RequestHead, StreamHandler, UpstreamStream } from './types';
 
 const SOCKET_OPTION = 'ricochetSocket';
@@ -34,6 +34,7 @@ class H1Connection {
   socket!: Socket;
   stream: H1Stream | undefined;
   closingLocally = false;
+  constructor(readonly limits: ConnectionLimits) {}
 }
 
 export class Http1Pool extends PoolBase {
@@ -62,6 +63,7 @@ export class Http1Pool extends PoolBase {
       this.ready.push(conn);
       return true;
     }
+    conn.limits.streamAttached();
     conn.state = 'busy';
     const stream = new H1Stream(this, conn);
     conn.stream = stream;
@@ -70,7 +72,7 @@ export class Http1Pool extends PoolBase {
   }
 
   protected openConnection(): void {
-    const conn = new H1Connection();
+    const conn = new H1Connection(new ConnectionLimits(this));
     this.conns.add(conn);
     this.connectingCapacity++;
     this.connectionOpened();
@@ -93,10 +95,28 @@ export class Http1Pool extends PoolBase {
         socket.destroy();
         return;
       }
-      conn.state = 'ready';
-      this.ready.push(conn);
-      this.processPending();
+      conn.limits.connected(() => {
+        if (conn.state === 'ready') this.closeLocally(conn);
+      });
+      this.makeReady(conn);
     });
+  }
+
+  /** An idle connection goes back to the ready list (its idle timer runs) and serves what waits. */
+  private makeReady(conn: H1Connection): void {
+    conn.state = 'ready';
+    this.ready.push(conn);
+    conn.limits.becameIdle(() => {
+      if (conn.state === 'ready') this.closeLocally(conn);
+    });
+    this.processPending();
+  }
+
+  private closeLocally(conn: H1Connection): void {
+    const i = this.ready.indexOf(conn);
+    if (i >= 0) this.ready.splice(i, 1);
+    conn.closingLocally = true;
+    conn.socket.destroy();
   }
 
   /** node finished the exchange and keeps the connection: make it ready again. */
@@ -106,20 +126,19 @@ export class Http1Pool extends PoolBase {
     conn.stream = undefined;
     if (stream && !stream.finished) stream.finish();
     if (conn.state === 'closed') return;
-    if (this.draining || conn.socket.destroyed) {
+    if (this.draining || conn.limits.draining || conn.socket.destroyed) {
       conn.closingLocally = true;
       conn.socket.destroy();
       return;
     }
-    conn.state = 'ready';
-    this.ready.push(conn);
-    this.processPending();
+    this.makeReady(conn);
   }
 
   private onClose(conn: H1Connection): void {
     if (conn.state === 'closed') return;
     const withActive = conn.stream !== undefined && !conn.stream.finished;
     conn.state = 'closed';
+    conn.limits.closed();
     this.conns.delete(conn);
     const i = this.ready.indexOf(conn);
     if (i >= 0) this.ready.splice(i, 1);

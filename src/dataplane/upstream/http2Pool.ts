@@ -13,7 +13,7 @@ import type { Socket } from 'node:net';
 import type { HeaderMap } from '../retry/api';
 import { connectUpstream } from './connect';
 import type { Host } from './host';
-import { PoolBase } from './poolBase';
+import { ConnectionLimits, PoolBase } from './poolBase';
 import type { PoolCallbacks, RequestHead, StreamHandler, UpstreamStream } from './types';
 
 const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
@@ -22,6 +22,7 @@ const { NGHTTP2_REFUSED_STREAM, NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.const
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
 
 class H2Connection {
+  constructor(readonly limits: ConnectionLimits) {}
   socket!: Socket;
   session: http2.ClientHttp2Session | undefined;
   streams = 0;
@@ -31,7 +32,7 @@ class H2Connection {
   closingLocally = false;
 
   get ready(): boolean {
-    return this.session !== undefined && !this.goingAway && !this.closed && this.streams < this.maxConcurrent;
+    return this.session !== undefined && !this.goingAway && !this.closed && !this.limits.draining && this.streams < this.maxConcurrent;
   }
 }
 
@@ -64,13 +65,14 @@ export class Http2Pool extends PoolBase {
     }
     if (!conn) return false;
     if (!this.admitStream(cb)) return true;
+    conn.limits.streamAttached();
     conn.streams++;
     cb.onPoolReady(new H2Stream(this, conn));
     return true;
   }
 
   protected openConnection(): void {
-    const conn = new H2Connection();
+    const conn = new H2Connection(new ConnectionLimits(this));
     this.conns.add(conn);
     this.connectingCapacity += CONNECTING_STREAM_CAPACITY;
     this.connectionOpened();
@@ -105,13 +107,25 @@ export class Http2Pool extends PoolBase {
         session.destroy();
         return;
       }
+      conn.limits.connected(() => {
+        if (conn.streams === 0) this.closeIdle(conn);
+      });
       this.processPending();
+      if (conn.streams === 0) conn.limits.becameIdle(() => this.closeIdle(conn));
     });
+  }
+
+  /** Closes a connection with no stream (idle timeout, age limit). */
+  private closeIdle(conn: H2Connection): void {
+    if (conn.closed || conn.streams > 0) return;
+    conn.closingLocally = true;
+    conn.session?.close();
   }
 
   private onClose(conn: H2Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    conn.limits.closed();
     this.conns.delete(conn);
     this.connectionClosed(conn.closingLocally, conn.streams > 0);
     if (!conn.session?.destroyed) conn.session?.destroy();
@@ -121,12 +135,14 @@ export class Http2Pool extends PoolBase {
   streamDone(conn: H2Connection): void {
     conn.streams--;
     this.streamClosed();
-    if (conn.streams === 0 && (this.draining || conn.goingAway) && !conn.closed) {
+    if (conn.streams === 0 && (this.draining || conn.goingAway || conn.limits.draining) && !conn.closed) {
       conn.closingLocally = true;
       conn.session?.close();
-    } else if (this.pending.length > 0) {
-      this.processPending();
+      if (this.pending.length > 0) this.tryCreateConnection();
+      return;
     }
+    if (this.pending.length > 0) this.processPending();
+    if (conn.streams === 0 && !conn.closed) conn.limits.becameIdle(() => this.closeIdle(conn));
   }
 
   drain(): void {

@@ -1,5 +1,6 @@
 /**
- * Load balancers over a cluster's healthy hosts. ROUND_ROBIN (weighted: smooth weighted
+ * Load balancers over the hosts a cluster serves from (its healthy hosts, or all of them in panic
+ * mode, see `lbSource`). ROUND_ROBIN (weighted: smooth weighted
  * round-robin when weights differ), LEAST_REQUEST (Envoy's power of two choices on active
  * requests; with unequal weights, the weight divides the active count), RANDOM.
  *
@@ -15,8 +16,22 @@ export interface LoadBalancer {
   pick(): Host | undefined;
 }
 
-export function createLoadBalancer(policy: LbPolicy, hosts: readonly Host[], random: () => number = Math.random): LoadBalancer {
+/**
+ * The hosts Envoy's load balancer picks from (LoadBalancerBase::isHostSetInPanic): the healthy
+ * ones, unless fewer than `panicThresholdPercent` percent of all hosts are healthy — then every
+ * host ("panic mode"; an empty cluster is in panic too). A threshold of 0 never panics; with
+ * `failTrafficOnPanic` panic means no host at all.
+ */
+export function lbSource(hosts: readonly Host[], panicThresholdPercent: number, failTrafficOnPanic = false): { source: readonly Host[]; panic: boolean } {
   const healthy = hosts.filter((h) => h.healthy);
+  const healthyPercent = hosts.length === 0 ? 0 : (100 * healthy.length) / hosts.length;
+  const panic = healthyPercent < Math.min(100, panicThresholdPercent);
+  if (!panic) return { source: healthy, panic };
+  return { source: failTrafficOnPanic ? [] : hosts, panic };
+}
+
+export function createLoadBalancer(policy: LbPolicy, source: readonly Host[], random: () => number = Math.random): LoadBalancer {
+  const healthy = source;
   if (healthy.length === 0) return { pick: () => undefined };
   if (healthy.length === 1) {
     const only = healthy[0];

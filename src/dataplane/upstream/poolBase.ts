@@ -5,10 +5,81 @@
  * `max_requests`, counting `upstream_rq_total` only then, §2.2), connection creation bounded by
  * `max_connections` (`upstream_cx_overflow`, but a host with no connection at all always gets one),
  * and purging every pending stream when a connection attempt fails.
+ *
+ * Each connection also gets Envoy's lifetime limits (common_http_protocol_options, see
+ * ConnectionLimits): `max_requests_per_connection` streams, then it drains (closed once its streams
+ * end, `upstream_cx_max_requests`); `idle_timeout` (default 1 h) with no stream closes it
+ * (`upstream_cx_idle_timeout`); `max_connection_duration` after connecting drains it
+ * (`upstream_cx_max_duration_reached`).
  */
 import type { ResetReason } from '../retry/api';
 import type { Host } from './host';
 import type { Cancellable, ConnPool, PoolCallbacks } from './types';
+
+/** Envoy's default upstream idle_timeout (HttpProtocolOptions): one hour. */
+export const DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS = 3_600_000;
+
+/** One connection's lifetime limits and their timers (Envoy's ActiveClient / CodecClient). */
+export class ConnectionLimits {
+  /** Streams this connection may still take (Infinity: no cap). */
+  remaining: number;
+  /** No new stream: closed as soon as it has none. */
+  draining = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private ageTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly pool: PoolBase) {
+    const max = pool.host.cluster.connectionOptions.maxRequestsPerConnection;
+    this.remaining = max !== undefined && max > 0 ? max : Infinity;
+  }
+
+  /** A stream was attached: the idle timer stops; the last allowed stream drains the connection. */
+  streamAttached(): void {
+    this.stopIdle();
+    if (--this.remaining === 0) {
+      this.pool.host.cluster.stats.upstream_cx_max_requests.inc();
+      this.draining = true;
+    }
+  }
+
+  /** The connection has no stream now: `close` runs once it stayed so for idle_timeout. */
+  becameIdle(close: () => void): void {
+    this.stopIdle();
+    const ms = this.pool.host.cluster.connectionOptions.idleTimeoutMs ?? DEFAULT_UPSTREAM_IDLE_TIMEOUT_MS;
+    if (ms <= 0) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      this.pool.host.cluster.stats.upstream_cx_idle_timeout.inc();
+      close();
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  /** Connected: after max_connection_duration the connection drains (`drainNow` closes it if idle). */
+  connected(drainNow: () => void): void {
+    const ms = this.pool.host.cluster.connectionOptions.maxConnectionDurationMs;
+    if (ms === undefined || ms <= 0) return;
+    this.ageTimer = setTimeout(() => {
+      this.ageTimer = undefined;
+      this.pool.host.cluster.stats.upstream_cx_max_duration_reached.inc();
+      this.draining = true;
+      drainNow();
+    }, ms);
+    this.ageTimer.unref();
+  }
+
+  stopIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** The connection closed: no timer may fire any more. */
+  closed(): void {
+    this.stopIdle();
+    if (this.ageTimer) clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
+  }
+}
 
 export interface PendingStream extends Cancellable {
   cb: PoolCallbacks;

@@ -27,6 +27,9 @@ export class ClusterStats {
   readonly upstream_cx_destroy_remote_with_active_rq: Counter;
   readonly upstream_cx_protocol_error: Counter;
   readonly upstream_cx_connect_attempts_exceeded: Counter;
+  readonly upstream_cx_max_requests: Counter;
+  readonly upstream_cx_idle_timeout: Counter;
+  readonly upstream_cx_max_duration_reached: Counter;
   readonly upstream_cx_rx_bytes_total: Counter;
   readonly upstream_cx_tx_bytes_total: Counter;
 
@@ -53,6 +56,7 @@ export class ClusterStats {
   readonly retry_upstream_rq_completed: Counter;
 
   // membership and circuit breakers
+  readonly lb_healthy_panic: Counter;
   readonly membership_total: Gauge;
   readonly membership_healthy: Gauge;
   readonly cb_cx_open: Gauge;
@@ -86,6 +90,9 @@ export class ClusterStats {
     this.upstream_cx_destroy_remote_with_active_rq = c('upstream_cx_destroy_remote_with_active_rq');
     this.upstream_cx_protocol_error = c('upstream_cx_protocol_error');
     this.upstream_cx_connect_attempts_exceeded = c('upstream_cx_connect_attempts_exceeded');
+    this.upstream_cx_max_requests = c('upstream_cx_max_requests');
+    this.upstream_cx_idle_timeout = c('upstream_cx_idle_timeout');
+    this.upstream_cx_max_duration_reached = c('upstream_cx_max_duration_reached');
     this.upstream_cx_rx_bytes_total = c('upstream_cx_rx_bytes_total');
     this.upstream_cx_tx_bytes_total = c('upstream_cx_tx_bytes_total');
 
@@ -116,6 +123,7 @@ export class ClusterStats {
     };
     this.retry_upstream_rq_completed = c('retry.upstream_rq_completed');
 
+    this.lb_healthy_panic = c('lb_healthy_panic');
     this.membership_total = g('membership_total');
     this.membership_healthy = g('membership_healthy');
     this.cb_cx_open = g('circuit_breakers.default.cx_open');

@@ -4,6 +4,7 @@
  * `onPoolFailure(reason)`, and the stream reports the response (headers, data, end) or a reset
  * with one of Envoy's reset reasons (envoy-retry.md §1.2).
  */
+import type { DpUpstreamConnectionOptions } from '../config/model';
 import type { HeaderMap, ResetReason } from '../retry/api';
 import type { Logger } from 'pino';
 import type { ResourceManager } from './resources';
@@ -16,6 +17,8 @@ export interface ClusterContext {
   readonly resources: ResourceManager;
   readonly connectTimeoutMs: number;
   readonly http2: boolean;
+  /** max_requests_per_connection, idle_timeout, max_connection_duration (absent: Envoy's defaults). */
+  readonly connectionOptions: DpUpstreamConnectionOptions;
   readonly logger: Logger | undefined;
 }
 

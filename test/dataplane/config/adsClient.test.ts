@@ -129,25 +129,25 @@ describe('dataplane ADS client against Ricochet\'s ADS server', function () {
     const client = connect();
     const first = await nextSnapshot(client);
 
-    // A cluster with outlier detection: ignoring it would change which hosts get traffic.
+    // A cluster with subset load balancing: ignoring it would change which hosts get traffic.
     const bad = translateMesh(mesh(3), egress);
-    bad.clusters = bad.clusters.map((c) => (c.name === 'outbound|80||flaky.local' ? { ...c, outlierDetection: { consecutive5xx: 3 } } : c));
+    bad.clusters = bad.clusters.map((c) => (c.name === 'outbound|80||flaky.local' ? { ...c, lbSubsetConfig: { fallbackPolicy: 'ANY_ENDPOINT' } } : c));
     const badSnapshot = publish(bad);
     const nack = await nextAck(client.acks, (a) => a.error !== undefined);
     assert.equal(nack.typeUrl, TypeUrl.Cluster);
     assert.equal(nack.rejectedVersion, badSnapshot.types.get(TypeUrl.Cluster)?.version);
-    assert.match(nack.error ?? '', /Cluster\[outbound\|80\|\|flaky\.local\]\.outlier_detection \(outlier detection \(ejecting failing hosts\) is not implemented\)/);
+    assert.match(nack.error ?? '', /Cluster\[outbound\|80\|\|flaky\.local\]\.lb_subset_config \(subset load balancing is not implemented\)/);
     await eventually(() => {
       const st = typeStatus(TypeUrl.Cluster);
       assert.equal(st.state, 'NACKED');
-      assert.match(st.lastNack?.message ?? '', /outlier_detection/);
+      assert.match(st.lastNack?.message ?? '', /lb_subset_config/);
       assert.notEqual(st.lastAckedVersion, badSnapshot.types.get(TypeUrl.Cluster)?.version);
     });
     assert.equal(client.dynamicState().errors[TypeUrl.Cluster]?.versionInfo, badSnapshot.types.get(TypeUrl.Cluster)?.version);
     // The clusters stay as they were; other types of the same push (the new route) still apply.
     const afterNack = client.current();
     assert.deepEqual(afterNack?.snapshot.clusters.get('outbound|80||flaky.local'), first.snapshot.clusters.get('outbound|80||flaky.local'));
-    assert.equal(afterNack?.snapshot.clusters.get('outbound|80||flaky.local')?.raw.outlierDetection, undefined);
+    assert.equal(afterNack?.snapshot.clusters.get('outbound|80||flaky.local')?.raw.lbSubsetConfig, undefined);
 
     const good = publish(translateMesh(mesh(4), egress));
     const updated = await nextSnapshot(client, (e) => (e.snapshot.routeConfigs.get('15999')?.virtualHosts[0].routes[0].action as DpRouteAction).retryPolicy?.numRetries === 4);

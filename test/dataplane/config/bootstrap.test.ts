@@ -142,7 +142,7 @@ static_resources:
   clusters:
   - name: b
     lb_policy: MAGLEV
-    outlier_detection: {consecutive_5xx: 3}
+    lb_subset_config: {fallback_policy: ANY_ENDPOINT}
     health_checks: [{timeout: 1s, interval: 1s, http_health_check: {path: /}}]
     transport_socket:
       name: envoy.transport_sockets.tls
@@ -183,7 +183,7 @@ static_resources:
     assert.equal(err.code, Codes.UnsupportedField);
     for (const p of [
       'static_resources.clusters[0].lb_policy',
-      'static_resources.clusters[0].outlier_detection',
+      'static_resources.clusters[0].lb_subset_config',
       'static_resources.clusters[0].health_checks',
       'static_resources.clusters[0].transport_socket',
       'static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].hedge_policy.additional_request_chance',

@@ -6,7 +6,8 @@ import { Findings, UnsupportedConfigError } from '../../../src/dataplane/config/
 import { routeConfigFromJson } from '../../../src/dataplane/config/route';
 import type { DpRoute, DpRouteAction } from '../../../src/dataplane/config/model';
 import { convertCluster, convertListener, convertLoadAssignment, convertRouteConfig, snapshotFromResources } from '../../../src/dataplane/config/snapshot';
-import { servingEndpoints } from '../../../src/dataplane/config/endpoints';
+import { clusterEndpoints } from '../../../src/dataplane/config/endpoints';
+import { withEndpoints } from '../../../src/dataplane/config/cluster';
 import { translateMesh } from '../../../src/xds/translate';
 import { repoPath } from '../../support/paths';
 
@@ -220,7 +221,7 @@ describe('dataplane config: xDS resources → data plane config', () => {
     ]);
     assert.deepEqual(rejectedPaths(() => routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: {
       retry_on: '5xx',
-      retry_host_predicate: [{ name: 'envoy.retry_host_predicates.omit_host_metadata' }],
+      retry_host_predicate: [{ name: 'envoy.retry_host_predicates.other' }],
     } } }]))), ['RouteConfiguration[rc].virtual_hosts[0].routes[0].route.retry_policy.retry_host_predicate[0]']);
   });
 
@@ -269,8 +270,8 @@ describe('dataplane config: xDS resources → data plane config', () => {
     assert.equal(typed.cluster.lbPolicy, 'LEAST_REQUEST');
     const budget = cluster({ name: 'c', circuit_breakers: { thresholds: [{ retry_budget: { budget_percent: { value: 0 }, min_retry_concurrency: 0 } }] } });
     assert.deepEqual(budget.cluster.circuitBreakers.retryBudget, { budgetPercent: 0, minRetryConcurrency: 0 });
-    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'RING_HASH', outlier_detection: {}, circuit_breakers: { per_host_thresholds: [{ max_connections: 1 }] } })), [
-      'Cluster[c].outlier_detection', 'Cluster[c].lb_policy', 'Cluster[c].circuit_breakers.per_host_thresholds',
+    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'RING_HASH', lb_subset_config: {}, circuit_breakers: { per_host_thresholds: [{ max_connections: 1 }] } })), [
+      'Cluster[c].lb_subset_config', 'Cluster[c].lb_policy', 'Cluster[c].circuit_breakers.per_host_thresholds',
     ]);
     assert.deepEqual(rejectedPaths(() => cluster({
       name: 'c',
@@ -282,20 +283,29 @@ describe('dataplane config: xDS resources → data plane config', () => {
     })), ['Cluster[c].typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config.http3_protocol_options']);
   });
 
-  it('fills EDS clusters from ClusterLoadAssignments, leaving out unhealthy hosts unless in panic', () => {
+  it('fills EDS clusters from ClusterLoadAssignments: every host, EDS health and envoy.lb metadata kept for the load balancer', () => {
     const eds = cluster({ name: 'c', type: 'EDS', eds_cluster_config: { eds_config: { ads: {}, initial_fetch_timeout: '2s' }, service_name: 'svc' } });
     assert.equal(eds.cluster.edsServiceName, 'svc');
     assert.equal(eds.extras.edsViaAds, true);
     assert.equal(eds.extras.edsInitialFetchTimeoutMs, 2000);
-    const ep = (port: number, health?: string) => ({ endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: port } } }, ...(health ? { health_status: health } : {}) });
+    const ep = (port: number, health?: string, metadata?: JsonObject) => ({
+      endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: port } } },
+      ...(health ? { health_status: health } : {}),
+      ...(metadata ? { metadata } : {}),
+    });
     const cla = convertLoadAssignment(normalizeMessage('envoy.config.endpoint.v3.ClusterLoadAssignment', {
-      cluster_name: 'svc', endpoints: [{ lb_endpoints: [ep(1), ep(2, 'HEALTHY'), ep(3, 'UNHEALTHY')] }],
+      cluster_name: 'svc',
+      endpoints: [{ lb_endpoints: [
+        ep(1, undefined, { filter_metadata: { 'envoy.lb': { version: 'v1', zones: ['a', 'b'] }, istio: { x: 1 } } }),
+        ep(2, 'HEALTHY'), ep(3, 'UNHEALTHY'), ep(4, 'DRAINING'), ep(5, 'TIMEOUT'),
+      ] }],
     }));
-    assert.deepEqual(servingEndpoints(cla.candidates).map((e) => e.port), [1, 2]);
-    const mostlyDown = convertLoadAssignment(normalizeMessage('envoy.config.endpoint.v3.ClusterLoadAssignment', {
-      cluster_name: 'svc', endpoints: [{ lb_endpoints: [ep(1), ep(2, 'DRAINING'), ep(3, 'UNHEALTHY')] }],
-    }));
-    assert.deepEqual(servingEndpoints(mostlyDown.candidates).map((e) => e.port), [1, 2, 3], 'below the 50 % panic threshold every host is used');
+    // The load balancer (runtime) applies health and the panic threshold, with outlier ejection.
+    assert.deepEqual(clusterEndpoints(cla.candidates).map((e) => [e.port, e.edsUnhealthy ?? false]), [[1, false], [2, false], [3, true], [4, true], [5, true]]);
+    assert.deepEqual(clusterEndpoints(cla.candidates)[0].lbMetadata, { version: 'v1', zones: ['a', 'b'] }, 'only the envoy.lb namespace is kept');
+    assert.equal(cla.unsupported.length, 0, 'endpoint metadata is handled');
+    const withEps = withEndpoints(eds.cluster, cla.candidates);
+    assert.equal(withEps.endpoints.length, 5);
     assert.deepEqual(rejectedPaths(() => convertLoadAssignment(normalizeMessage('envoy.config.endpoint.v3.ClusterLoadAssignment', {
       cluster_name: 'svc', endpoints: [{ priority: 1, lb_endpoints: [ep(1)] }], policy: { drop_overloads: [{ category: 'x', drop_percentage: { numerator: 1 } }] },
     }))), ['ClusterLoadAssignment[svc].policy.drop_overloads', 'ClusterLoadAssignment[svc].endpoints[0].priority']);
