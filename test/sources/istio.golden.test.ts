@@ -41,6 +41,8 @@ function assertRoundTrips(out: JsonObject): void {
   for (const [key, type] of TYPES) {
     for (const resource of out[key] as JsonObject[]) {
       const { ['@type']: _t, ...body } = resource;
+      // An empty assignment is written `endpoints: []`, which proto3 JSON would leave out.
+      if (Array.isArray(body.endpoints) && body.endpoints.length === 0) delete body.endpoints;
       assert.deepEqual(decodeJson(type, encodeJson(type, body)), body, `${key} ${String(body.name ?? body.clusterName)}`);
     }
   }

@@ -37,6 +37,8 @@ function translate(services: Service[]): JsonObject {
   for (const [key, type] of [['clusters', 'envoy.config.cluster.v3.Cluster'], ['endpoints', 'envoy.config.endpoint.v3.ClusterLoadAssignment']] as const) {
     for (const r of out[key] as JsonObject[]) {
       const { ['@type']: _t, ...body } = r;
+      // An empty assignment is written `endpoints: []`, which proto3 JSON would leave out.
+      if (Array.isArray(body.endpoints) && body.endpoints.length === 0) delete body.endpoints;
       assert.deepEqual(decodeJson(type, encodeJson(type, body)), body, `${key} ${String(body.name ?? body.clusterName)} round-trips through Envoy's protos`);
     }
   }

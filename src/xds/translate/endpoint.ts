@@ -41,6 +41,5 @@ export function lbEndpoints(service: Service, port: ServicePort, endpoints: Arra
 export function loadAssignmentForServicePort(service: Service, port: ServicePort, subset?: Subset): JsonObject {
   const clusterName = outboundClusterName(service.host, port.number, subset?.name);
   const eps = service.endpoints.length > 0 ? clusterEndpoints(service, subset) : [];
-  // No endpoints: the list is left out, as proto3 JSON prints an empty repeated field.
-  return eps.length > 0 ? { clusterName, endpoints: [{ lbEndpoints: lbEndpoints(service, port, eps) }] } : { clusterName };
+  return { clusterName, endpoints: eps.length > 0 ? [{ lbEndpoints: lbEndpoints(service, port, eps) }] : [] };
 }
