@@ -64,5 +64,9 @@ function routeConfiguration(gateway: GatewayConfig, listeners: GatewayListener[]
     }
   }
   // A backend that does not resolve has no cluster; Envoy answers for it instead of rejecting the config.
-  return { name: gatewayRouteConfigName(port), virtualHosts, validateClusters: false };
+  const out: JsonObject = { name: gatewayRouteConfigName(port) };
+  // proto3 JSON leaves an empty list out; no virtual host means 404 for every request.
+  if (virtualHosts.length > 0) out.virtualHosts = virtualHosts;
+  out.validateClusters = false;
+  return out;
 }
