@@ -121,8 +121,8 @@ function destinations(registry: ServiceRegistry): Array<Omit<Destination, 'expli
 function decide(d: Destination, pick: LegacyPick | undefined, matching: MeshRetryEntry[], ctx: CompileContext, findings: Findings, out: Attachments): void {
   const merged = mergeConfs(matching);
   const winner = pick?.winner;
-  for (const loser of pick?.losers ?? []) {
-    findings.overrides(loser.object, [...loser.spec.root, 'destinations'], describeObject(pick!.winner.object),
+  for (const loser of pick ? pick.losers : []) {
+    findings.overrides(loser.object, [...loser.spec.root, 'destinations'], describeObject(pick ? pick.winner.object : loser.object),
       'Kuma applies exactly one Retry per destination: the best-ranked sources and destinations match, then the newest', d.where);
   }
   const meshSection = isMap(merged[d.section]) ? (merged[d.section] as YamlMap) : undefined;
@@ -145,8 +145,10 @@ function decide(d: Destination, pick: LegacyPick | undefined, matching: MeshRetr
   if (decision) out.retryAttachments.push({ host: d.service.host, port: d.port.number, decision, role: ctx.proxy.role });
 }
 
-function legacyDecision(c: LegacyCandidate, section: 'http' | 'grpc', ctx: CompileContext): RetryDecision {
-  const policy = section === 'http' ? legacyHttpPolicy(c.spec.http!) : legacyGrpcPolicy(c.spec.grpc!);
+function legacyDecision(c: LegacyCandidate, section: 'http' | 'grpc', ctx: CompileContext): RetryDecision | undefined {
+  const { http, grpc } = c.spec;
+  const policy = section === 'http' ? http && legacyHttpPolicy(http) : grpc && legacyGrpcPolicy(grpc);
+  if (!policy) return undefined;
   const decision: RetryDecision = {
     policy,
     from: legacyProvenance(c, section),
