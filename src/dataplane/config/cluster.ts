@@ -125,7 +125,10 @@ export function clusterFromJson(json: JsonObject, path: string, f: Findings, opt
 
   if (objs(json.healthChecks).length > 0) f.reject(at(path, 'health_checks'), 'active health checking is not implemented');
   transportSocket(obj(json.transportSocket), at(path, 'transport_socket'), f);
-  cluster.healthyPanicThresholdPercent = commonLbConfig(obj(json.commonLbConfig), at(path, 'common_lb_config'), f);
+  const lbCommon = obj(json.commonLbConfig);
+  cluster.healthyPanicThresholdPercent = commonLbConfig(lbCommon, at(path, 'common_lb_config'), f);
+  const mergeWindow = durationMs(lbCommon?.updateMergeWindow);
+  if (mergeWindow !== undefined) cluster.updateMergeWindowMs = mergeWindow;
   const protocol = protocolOptions(json, path, f);
   cluster.http2 = protocol.http2;
   if (Object.keys(protocol.connection).length > 0) cluster.upstreamConnection = protocol.connection;
@@ -274,9 +277,8 @@ function transportSocket(json: JsonObject | undefined, path: string, f: Findings
 function commonLbConfig(json: JsonObject | undefined, path: string, f: Findings): number {
   if (!json) return DEFAULT_PANIC_THRESHOLD;
   checkFields(json, 'envoy.config.cluster.v3.Cluster.CommonLbConfig', path, {
-    handled: ['healthy_panic_threshold', 'zone_aware_lb_config'],
+    handled: ['healthy_panic_threshold', 'zone_aware_lb_config', 'update_merge_window'],
     ignored: {
-      update_merge_window: 'host updates are applied at once',
       ignore_new_hosts_until_first_hc: 'no active health checking',
       close_connections_on_host_set_change: 'connections are kept when hosts change',
       consistent_hashing_lb_config: 'hash-based load balancing is not implemented',

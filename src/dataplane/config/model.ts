@@ -289,6 +289,11 @@ export interface DpCluster {
   endpoints: DpEndpoint[];
   /** `common_lb_config.healthy_panic_threshold` in percent; absent = 50; 0 = never panic. */
   healthyPanicThresholdPercent?: number;
+  /**
+   * `common_lb_config.update_merge_window` in ms; absent = 1000; 0 = every health change reaches
+   * the load balancer at once.
+   */
+  updateMergeWindowMs?: number;
   outlierDetection?: DpOutlierDetection;
   upstreamConnection?: DpUpstreamConnectionOptions;
   perConnectionBufferLimitBytes: number;

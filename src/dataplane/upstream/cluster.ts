@@ -19,6 +19,11 @@
  * are healthy (panic: every host is used, `lb_healthy_panic` counts each pick). The outlier
  * detector lives as long as the cluster's own config (Envoy builds a new cluster, hosts and
  * detector on every CDS change; EDS updates add and remove hosts).
+ *
+ * Like Envoy's cluster manager (scheduleUpdate), updates that only change health, weight or
+ * metadata reach the load balancer at once when the last update is older than
+ * `common_lb_config.update_merge_window` (default 1 s), else together when that window ends;
+ * adding or removing hosts applies at once. The membership gauges move at once either way.
  */
 import * as dns from 'node:dns';
 import { isIP } from 'node:net';
@@ -41,6 +46,8 @@ export const DFP_HOST_TTL_MS = 300_000;
 
 /** Envoy's default healthy_panic_threshold (percent). */
 const DEFAULT_PANIC_THRESHOLD = 50;
+/** Envoy's default common_lb_config.update_merge_window. */
+const DEFAULT_UPDATE_MERGE_WINDOW_MS = 1000;
 
 /** What a host is built from. */
 interface HostSpec {
@@ -102,6 +109,9 @@ export class Cluster implements ClusterContext {
   private outlierDetector: OutlierDetector | undefined;
   /** The config the detector was built for (a change rebuilds it, as a CDS update does in Envoy). */
   private detectorKey = '';
+  /** When the balancer last took an update after the first host set (-Infinity: never). */
+  private lastLbUpdate = -Infinity;
+  private mergeTimer: NodeJS.Timeout | undefined;
   private draining: Host[] = [];
   private dnsTimer: NodeJS.Timeout | undefined;
   private dnsGeneration = 0;
@@ -184,12 +194,13 @@ export class Cluster implements ClusterContext {
       }
     }
     if (config.outlierDetection) {
-      const detector = new OutlierDetector(config.outlierDetection, new OutlierStats(this.store, this.name), () => this.rebuildLb());
+      const detector = new OutlierDetector(config.outlierDetection, new OutlierStats(this.store, this.name), () => this.healthChanged());
       this.outlierDetector = detector;
       for (const h of this.hosts) detector.addHost(h);
     }
     if (old) this.rebuildLb();
   }
+
 
   /** The balancer over the healthy hosts, or every host in panic (see lbSource). */
   private rebuildLb(): void {
@@ -197,8 +208,42 @@ export class Cluster implements ClusterContext {
     const { source, panic } = lbSource(this.hosts, threshold, failTrafficOnPanic(this.config));
     this.panic = panic;
     this.lb = createLoadBalancer(this.config.lbPolicy, source);
+    this.updateMembership();
+  }
+
+  private updateMembership(): void {
     this.stats.membership_total.set(this.hosts.length);
     this.stats.membership_healthy.set(this.hosts.filter((h) => h.healthy).length);
+  }
+
+  /** A host's health flags changed (outlier ejection): a mergeable update. */
+  private healthChanged(): void {
+    this.updateMembership();
+    this.deliverUpdate(true);
+  }
+
+  /**
+   * ClusterManagerImpl::scheduleUpdate: a non-mergeable update, or one more than a merge window
+   * after the last, rebuilds the balancer now (cancelling a pending merged one); otherwise the
+   * rebuild waits for the window's timer.
+   */
+  private deliverUpdate(mergeable: boolean): void {
+    const window = this.config.updateMergeWindowMs ?? DEFAULT_UPDATE_MERGE_WINDOW_MS;
+    const now = performance.now();
+    if (window <= 0 || !mergeable || now - this.lastLbUpdate > window) {
+      if (this.mergeTimer) clearTimeout(this.mergeTimer);
+      this.mergeTimer = undefined;
+      this.lastLbUpdate = now;
+      this.rebuildLb();
+      return;
+    }
+    if (this.mergeTimer) return;
+    this.mergeTimer = setTimeout(() => {
+      this.mergeTimer = undefined;
+      this.lastLbUpdate = performance.now();
+      this.rebuildLb();
+    }, window);
+    this.mergeTimer.unref();
   }
 
   get dynamicForwardProxy(): boolean {
@@ -287,9 +332,16 @@ export class Cluster implements ClusterContext {
     this.stats.membership_healthy.set(keep.filter((h) => h.healthy).length);
   }
 
-  /** Replaces the host set, keeping Host objects (pools, outlier state) for unchanged address:port. */
+  /**
+   * Replaces the host set, keeping Host objects (pools, outlier state) for unchanged address:port.
+   * The first host set, and any that adds or removes hosts, reaches the balancer at once; a change
+   * of health, weight or metadata only is a mergeable update.
+   */
   setHosts(next: HostSpec[]): void {
+    const initial = !this.populated;
+    this.populated = true;
     const old = new Map(this.hosts.map((h) => [`${h.address}|${h.port}`, h]));
+    let changedMembers = old.size !== next.length;
     const hosts: Host[] = [];
     for (const n of next) {
       const key = `${n.address}|${n.port}`;
@@ -300,6 +352,7 @@ export class Cluster implements ClusterContext {
       } else {
         h = new Host(this, n.address, n.port, n.weight, n.hostname);
         this.outlierDetector?.addHost(h);
+        changedMembers = true;
       }
       h.edsUnhealthy = n.edsUnhealthy === true;
       h.lbMetadata = n.lbMetadata;
@@ -310,8 +363,12 @@ export class Cluster implements ClusterContext {
       this.retire(gone);
     }
     this.hosts = hosts;
-    this.rebuildLb();
+    if (initial) this.rebuildLb();
+    else this.deliverUpdate(!changedMembers);
   }
+
+  /** setHosts ran once: later host sets are updates (Envoy's priority-set update callbacks). */
+  private populated = false;
 
   private retire(h: Host): void {
     h.drain();
@@ -369,6 +426,7 @@ export class Cluster implements ClusterContext {
     this.stopDns();
     this.closed = true;
     this.outlierDetector?.destroy();
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
     for (const h of this.hosts) h.drain();
   }
 
@@ -376,6 +434,7 @@ export class Cluster implements ClusterContext {
     this.stopDns();
     this.closed = true;
     this.outlierDetector?.destroy();
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
     for (const h of [...this.hosts, ...this.draining]) h.destroy();
     this.draining = [];
   }

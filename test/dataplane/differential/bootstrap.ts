@@ -9,10 +9,13 @@ import * as YAML from 'yaml';
 import { renderBootstrap } from '../../support/envoy';
 import type { Json, JsonObject, Scenario } from './model';
 
+/** An endpoint by upstream name, with `filter_metadata["envoy.lb"]` for metadata predicates. */
+export type EndpointDef = string | { name: string; lbMetadata: JsonObject };
+
 export interface ClusterDef {
   name: string;
   /** Upstream names of the group (see GroupDef.upstreams) or 'dead' (a port nobody listens on). */
-  endpoints: string[];
+  endpoints: EndpointDef[];
   /** Speak HTTP/2 (h2c, prior knowledge) to the endpoints. */
   http2?: boolean;
   /** More Cluster fields (circuit_breakers, lb_policy, ...). */
@@ -23,11 +26,11 @@ export interface GroupDef {
   name: string;
   title: string;
   /**
-   * Endpoints to start for this group: scripted upstreams (sharing one ScriptBook), or a
+   * Endpoints to start for this group: scripted upstreams (sharing one ScriptBook), a
    * `blackhole` (a listener whose accept queue is full: connects hang until the cluster's
-   * connect_timeout).
+   * connect_timeout), or a `fixed` one answering that status to everything (fixedUpstream.ts).
    */
-  upstreams: Array<{ name: string; http2?: boolean; blackhole?: boolean }>;
+  upstreams: Array<{ name: string; http2?: boolean; blackhole?: boolean; fixed?: number }>;
   clusters: ClusterDef[];
   /** The `http` listener trusts 127.0.0.0/8 as internal (x-envoy-* request headers honoured). */
   internal?: boolean;
@@ -68,10 +71,13 @@ function socketAddress(port: number): JsonObject {
 }
 
 function clusterJson(def: ClusterDef, ports: GroupPorts): JsonObject {
-  const lbEndpoints = def.endpoints.map((name) => {
+  const lbEndpoints = def.endpoints.map((e) => {
+    const name = typeof e === 'string' ? e : e.name;
     const port = ports.endpoints.get(name);
     if (port === undefined) throw new Error(`cluster ${def.name}: no port for endpoint ${name}`);
-    return { endpoint: { address: socketAddress(port) } };
+    const lb: JsonObject = { endpoint: { address: socketAddress(port) } };
+    if (typeof e !== 'string') lb.metadata = { filter_metadata: { 'envoy.lb': e.lbMetadata } };
+    return lb;
   });
   const cluster: JsonObject = {
     name: def.name,
@@ -91,14 +97,14 @@ function clusterJson(def: ClusterDef, ports: GroupPorts): JsonObject {
   return { ...cluster, ...(def.extra ?? {}) };
 }
 
-/** The virtual host of one HTTP scenario. */
+/** The virtual host of one HTTP scenario: its own `routes`, else one catch-all route to its cluster. */
 export function virtualHost(s: Scenario): JsonObject {
   const action: JsonObject = { cluster: s.cluster ?? 'backend', ...(s.route ?? {}) };
   return {
     name: s.id,
     domains: [`${s.id}.test`],
     ...(s.vhost ?? {}),
-    routes: [{ match: { prefix: '/' }, route: action, ...(s.routeExtra ?? {}) }],
+    routes: s.routes ?? [{ match: { prefix: '/' }, route: action, ...(s.routeExtra ?? {}) }],
   };
 }
 

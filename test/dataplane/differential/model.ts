@@ -74,6 +74,8 @@ export interface Scenario {
   route?: JsonObject;
   /** Route fields outside the action (e.g. per_request_buffer_limit_bytes). */
   routeExtra?: JsonObject;
+  /** The virtual host's whole route list, instead of the one catch-all route built from `route`. */
+  routes?: JsonObject[];
   /** VirtualHost fields (retry_policy, include_* flags, ...). */
   vhost?: JsonObject;
   /** Cluster the stats are read from (and routed to); default `backend`. */
@@ -82,6 +84,10 @@ export interface Scenario {
   requests?: ScenarioRequest[];
   /** Send the requests one after the other instead of concurrently. */
   sequential?: boolean;
+  /** With `sequential`: pause this long between one response and the next request. */
+  gapMs?: number;
+  /** Admin paths (e.g. `/clusters`) read after the requests, for `check` (Observation.admin). */
+  readAdmin?: string[];
   tcp?: { cluster: string; maxConnectAttempts?: number; script: string };
   expect: Expectations;
   /** What real Envoy does that Ricochet's data plane does not yet: its test then fails with this text. */
@@ -112,6 +118,12 @@ export interface Observation {
   stats: Map<string, number>;
   /** Access log lines (`<id> <code> <flags> <attempts> <duration>`), per request, when found. */
   accessLog: Array<string | undefined>;
+  /** The group's endpoints: upstream name → `127.0.0.1:port` (as ScriptAttempt.server spells it). */
+  endpoints: Record<string, string>;
+  /** TCP connections each `fixed` upstream accepted during the scenario. */
+  connections: Record<string, number>;
+  /** Bodies of the scenario's `readAdmin` paths, read after the requests. */
+  admin: Record<string, string>;
 }
 
 /** The §6.1 retry counters: unless a scenario lists one, its delta must be 0. */

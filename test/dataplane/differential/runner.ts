@@ -11,6 +11,7 @@ import { parseStats, startEnvoy, type EnvoyProcess } from '../../support/envoy';
 import { startDataplane } from '../../support/dataplane';
 import { freePort, sleep, spawnProcess } from '../../support/processes';
 import { writeBootstrap, type GroupDef, type GroupPorts } from './bootstrap';
+import { startFixedUpstream, type FixedUpstream } from './fixedUpstream';
 import { RETRY_COUNTERS, inRange, showRange, type ClientResult, type Observation, type Range, type Scenario, type ScenarioRequest } from './model';
 
 export type Plane = 'envoy' | 'dataplane';
@@ -49,6 +50,7 @@ export class GroupEnv {
   readonly book = new ScriptBook();
   private upstreams = new Map<string, Upstream>();
   private blackholes = new Map<string, Blackhole>();
+  private fixed = new Map<string, FixedUpstream>();
   private deadPort = 0;
   private proxies = new Map<Plane, Promise<PlaneProxy>>();
   private runs = 0;
@@ -58,6 +60,7 @@ export class GroupEnv {
   async startUpstreams(): Promise<void> {
     for (const u of this.group.upstreams) {
       if (u.blackhole) this.blackholes.set(u.name, await startBlackhole());
+      else if (u.fixed !== undefined) this.fixed.set(u.name, await startFixedUpstream(u.fixed, this.book));
       else this.upstreams.set(u.name, await startUpstream({ http2: u.http2, scripts: this.book, seed: 1 }));
     }
     this.deadPort = await freePort(); // handed out once, never listened on
@@ -74,10 +77,22 @@ export class GroupEnv {
     return p;
   }
 
-  private async start(plane: Plane): Promise<PlaneProxy> {
+  /** Upstream name → port, every kind ('dead' included). */
+  endpointPorts(): Map<string, number> {
     const endpoints = new Map<string, number>([['dead', this.deadPort]]);
     for (const [name, u] of this.upstreams) endpoints.set(name, u.port);
     for (const [name, b] of this.blackholes) endpoints.set(name, b.port);
+    for (const [name, f] of this.fixed) endpoints.set(name, f.port);
+    return endpoints;
+  }
+
+  /** Connections accepted so far by each `fixed` upstream. */
+  fixedConnections(): Map<string, number> {
+    return new Map([...this.fixed].map(([name, f]) => [name, f.connections]));
+  }
+
+  private async start(plane: Plane): Promise<PlaneProxy> {
+    const endpoints = this.endpointPorts();
     // The data plane rejects a bootstrap with a field it does not implement where ignoring it would
     // change behaviour, naming the field by path. One scenario's exotic route must not take the
     // whole group down: the scenarios whose virtual host (or tcp listener) is named are set aside,
@@ -120,6 +135,7 @@ export class GroupEnv {
     }
     for (const u of this.upstreams.values()) await u.close();
     for (const b of this.blackholes.values()) await b.close();
+    for (const f of this.fixed.values()) await f.close();
   }
 }
 
@@ -288,6 +304,7 @@ export async function runScenario(env: GroupEnv, plane: Plane, s: Scenario): Pro
   if (rejection) throw new Error(`${PLANE_TITLE[plane]} rejects this scenario's config at start-up (the group's other scenarios run without it): ${rejection}`);
   const runId = env.nextRunId(plane, s);
   const before = await readCounters(proxy);
+  const connectionsBefore = env.fixedConnections();
   let responses: ClientResult[];
   let ids: string[];
   if (s.tcp) {
@@ -301,7 +318,10 @@ export async function runScenario(env: GroupEnv, plane: Plane, s: Scenario): Pro
     ids = reqs.map((_, i) => `${runId}.${i}`);
     if (s.sequential) {
       responses = [];
-      for (let i = 0; i < reqs.length; i++) responses.push(await sendHttp(ports.http, s, reqs[i], ids[i]));
+      for (let i = 0; i < reqs.length; i++) {
+        if (i > 0 && s.gapMs) await sleep(s.gapMs);
+        responses.push(await sendHttp(ports.http, s, reqs[i], ids[i]));
+      }
     } else {
       responses = await Promise.all(reqs.map(async (r, i) => {
         if (r.startAfterMs) await sleep(r.startAfterMs);
@@ -341,12 +361,22 @@ export async function runScenario(env: GroupEnv, plane: Plane, s: Scenario): Pro
     }
   }
 
+  const admin: Record<string, string> = {};
+  for (const p of s.readAdmin ?? []) admin[p] = await proxy.admin(p);
+  const connections: Record<string, number> = {};
+  for (const [name, n] of env.fixedConnections()) connections[name] = n - (connectionsBefore.get(name) ?? 0);
+  const endpoints: Record<string, string> = {};
+  for (const [name, port] of env.endpointPorts()) endpoints[name] = `127.0.0.1:${port}`;
+
   return {
     plane,
     responses,
     attempts: upstreamIds.map((id) => [...env.book.attempts(id)]),
     stats,
     accessLog,
+    endpoints,
+    connections,
+    admin,
   };
 }
 

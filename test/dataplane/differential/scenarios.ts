@@ -13,12 +13,11 @@
  * - `specNote`: where real Envoy disagrees with the spec text; the expectation follows Envoy.
  */
 import type { GroupDef } from './bootstrap';
-import type { JsonObject, Observation, Range, Scenario, ScenarioRequest } from './model';
+import type { Scenario } from './model';
+import { FAST_BACKOFF, SLACK_MS, backoffGaps, fmt, get, policy, resetBody, resetBodyPrefix, retried, servers } from './helpers';
+import { UPSTREAM_GROUPS, UPSTREAM_SCENARIOS } from './upstreamScenarios';
 
-/** Upper slack for timing bounds on a loaded 2-core machine (Envoy, the data plane and mocha share it). */
-export const SLACK_MS = 150;
-
-export const GROUPS: GroupDef[] = [
+const RETRY_GROUPS: GroupDef[] = [
   {
     name: 'basic',
     title: 'one HTTP/1.1 upstream behind `backend`; `dead` (nobody listening); `empty` (no endpoints); `blackhole` (connects hang, connect_timeout 0.25s)',
@@ -87,58 +86,9 @@ export const GROUPS: GroupDef[] = [
   },
 ];
 
-// ------------------------------------------------------------------------------------------ helpers
-
-const policy = (retryOn: string, extra: JsonObject = {}): JsonObject => ({ retry_policy: { retry_on: retryOn, ...extra } });
-/** A 1 ms backoff, for scenarios about something else where attempt times must be predictable. */
-const FAST_BACKOFF: JsonObject = { retry_back_off: { base_interval: '0.001s', max_interval: '0.001s' } };
-
-/** Retry counters for `n` retries with exponential backoff, then success or exhaustion. */
-function retried(n: number, end: 'success' | 'exhausted' | 'none' = 'success'): Record<string, Range> {
-  const out: Record<string, Range> = {};
-  if (n > 0) {
-    out.upstream_rq_retry = n;
-    out.upstream_rq_retry_backoff_exponential = n;
-  }
-  if (end === 'success' && n > 0) out.upstream_rq_retry_success = 1;
-  if (end === 'exhausted') out.upstream_rq_retry_limit_exceeded = 1;
-  return out;
-}
-
-const get = (script: string, extra: Partial<ScenarioRequest> = {}): ScenarioRequest[] => [{ script, ...extra }];
-
-/** Envoy's local reply for a reset (§2.4). */
-function resetBody(reason: string, retriedBefore = false): string {
-  return `upstream connect error or disconnect/reset before headers. ${retriedBefore ? 'retried and the latest ' : ''}reset reason: ${reason}`;
-}
-/** Connect failures append `, transport failure reason: ...` (text differs by OS): match the prefix. */
-function resetBodyPrefix(reason: string, retriedBefore = false): RegExp {
-  return new RegExp(`^${escapeRe(resetBody(reason, retriedBefore))}(, transport failure reason: .*)?$`);
-}
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** Arrival gaps between consecutive attempts of one request, ms. */
-export function gaps(obs: Observation, request = 0): number[] {
-  const a = obs.attempts[request] ?? [];
-  return a.slice(1).map((x, i) => x.at - a[i].at);
-}
-
-/** Gap between the *end* of attempt i (its response/close) and the arrival of attempt i+1: the backoff plus proxy overhead. */
-export function backoffGaps(obs: Observation, request = 0): number[] {
-  const a = obs.attempts[request] ?? [];
-  return a.slice(1).map((x, i) => x.at - (a[i].endedAt ?? a[i].at));
-}
-
-function servers(obs: Observation, request = 0): string[] {
-  return (obs.attempts[request] ?? []).map((a) => a.server);
-}
-
-
 // ---------------------------------------------------------------------------------------- scenarios
 
-export const SCENARIOS: Scenario[] = [
+const RETRY_SCENARIOS: Scenario[] = [
   // ============================================================== §1.5 5xx
   {
     id: '5xx-retries-503',
@@ -460,7 +410,7 @@ export const SCENARIOS: Scenario[] = [
     cluster: 'empty',
     route: policy('5xx,connect-failure,reset', { num_retries: 3 }),
     requests: get('200'),
-    expect: { status: 503, body: 'no healthy upstream', attempts: 0, flags: 'UH', stats: {} },
+    expect: { status: 503, body: 'no healthy upstream', attempts: 0, flags: 'UH', stats: { lb_healthy_panic: 1, upstream_cx_none_healthy: 1 } },
   },
 
   // ============================================================== §1.5 envoy-ratelimited, retriable-4xx
@@ -1392,6 +1342,9 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
+export const GROUPS: GroupDef[] = [...RETRY_GROUPS, ...UPSTREAM_GROUPS];
+export const SCENARIOS: Scenario[] = [...RETRY_SCENARIOS, ...UPSTREAM_SCENARIOS];
+
 /**
  * What real Envoy does that Ricochet's data plane does not yet, by scenario id. The data plane
  * test of each still runs and FAILS, printing this text first and then the observed vs expected
@@ -1404,9 +1357,6 @@ for (const s of SCENARIOS) {
   if (known) s.knownDifference = known;
 }
 
-function fmt(xs: Array<number | undefined>): string {
-  return xs.map((x) => (x === undefined ? '?' : x.toFixed(0))).join(', ');
-}
 
 /** Scenario ids must be unique DNS labels (they are virtual host domains). */
 export function validateScenarios(list: readonly Scenario[] = SCENARIOS): void {
