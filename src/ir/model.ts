@@ -272,6 +272,8 @@ export interface Mesh {
   services: Service[];
   virtualHosts: VirtualHost[];
   tcpRoutes?: TcpRoute[];
+  /** Set for a gateway proxy: it gets its Gateway's listeners (none if no Gateway matches), never the sidecar egress. */
+  role?: 'gateway';
   gateway?: GatewayConfig;
 }
 

@@ -169,6 +169,7 @@ function assembleMesh(registry: ServiceRegistry, outputs: SystemOutput[], proxy:
   const mesh: Mesh = { services, virtualHosts };
   if (tcpRoutes.length > 0) mesh.tcpRoutes = tcpRoutes;
   if (proxy.role === 'gateway') {
+    mesh.role = 'gateway';
     const gateway = outputs.find((o) => o.gateway)?.gateway;
     if (gateway) mesh.gateway = gateway;
   }

@@ -69,10 +69,12 @@ describe('cli: ricochet translate for a proxy identity', function () {
     assert.equal(retryPolicyOf(r.stdout), undefined);
   });
 
-  it('--role gateway: a mesh Retry (sidecars only) does not apply, whatever the ServiceAccount', () => {
+  it('--role gateway: a gateway proxy whose Gateway does not exist gets no listener and no route (never the sidecar egress)', () => {
     const r = ricochet('translate', '-f', EXAMPLE, '--namespace', 'curl', '--service-account', 'curl', '--role', 'gateway');
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(retryPolicyOf(r.stdout), undefined);
+    const out = JSON.parse(r.stdout) as { listeners: unknown[]; routes: unknown[]; clusters: unknown[] };
+    assert.deepEqual([out.listeners, out.routes], [[], []]);
+    assert.ok(out.clusters.length > 0, 'clusters are still sent');
   });
 
   it('--default-retry-policy istio gives a Service no policy touches Istio\'s default', () => {

@@ -27,8 +27,9 @@ export const DEFAULT_TRANSLATE_OPTIONS: TranslateOptions = {
 export function translateMesh(mesh: Mesh, options: TranslateOptions = DEFAULT_TRANSLATE_OPTIONS): XdsResources {
   const routeConfigName = String(options.egress.port);
   const { clusters, endpoints } = clustersAndEndpoints(mesh.services);
-  if (mesh.gateway) {
-    const gw = gatewayResources(mesh.gateway, options.gatewayAddress);
+  if (mesh.role === 'gateway' || mesh.gateway) {
+    // A gateway proxy whose GATEWAY names no Gateway gets clusters and no listener at all.
+    const gw = mesh.gateway ? gatewayResources(mesh.gateway, options.gatewayAddress) : { listeners: [], routes: [] };
     return { listeners: gw.listeners, routes: gw.routes, clusters, endpoints };
   }
   if (options.outboundTrafficPolicy === 'ALLOW_ANY') clusters.push(passthroughCluster());
