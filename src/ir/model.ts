@@ -327,7 +327,8 @@ export interface ObjectCondition {
 
 /** Formats a provenance as `Kind namespace/name`. */
 export function describeProvenance(p: Provenance | 'default'): string {
-  return p === 'default' ? 'default' : `${p.kind} ${p.namespace}/${p.name}`;
+  if (p === 'default') return 'default';
+  return p.namespace ? `${p.kind} ${p.namespace}/${p.name}` : `${p.kind} ${p.name}`;
 }
 
 /** Protocols that get HTTP routes (Istio's protocol.IsHTTP); the rest are TCP on a sidecar. */

@@ -50,7 +50,8 @@ export interface Diagnostic {
 
 /** Renders a diagnostic the way istioctl analyze does, with the location appended. */
 export function formatDiagnostic(d: Diagnostic): string {
-  const obj = d.object ? ` (${d.object.kind} ${d.object.namespace}/${d.object.name})` : '';
+  // Cluster-scoped objects (GatewayClass, Kuma's Retry) have no namespace: `Kind name`.
+  const obj = d.object ? ` (${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name})` : '';
   const where = formatLocation(d.location);
   return `${d.severity} [${d.code}]${obj} ${d.location?.path ? `${d.location.path}: ` : ''}${d.message}${where ? ` at ${where}` : ''}`;
 }
