@@ -2,7 +2,7 @@
  * Building blocks for differential scenarios: retry policy fragments, the retry counters a run
  * should move, Envoy's local-reply texts, and readers of what the upstream saw.
  */
-import type { JsonObject, Observation, Range, ScenarioRequest } from './model';
+import type { Expectations, JsonObject, Observation, Range, Scenario, ScenarioRequest } from './model';
 
 /** Upper slack for timing bounds on a loaded 2-core machine (Envoy, the data plane and mocha share it). */
 export const SLACK_MS = 150;
@@ -84,4 +84,53 @@ export function healthFlags(clustersText: string, cluster: string): Map<string, 
     if (parts.length === 4 && parts[0] === cluster && parts[2] === 'health_flags') out.set(parts[1], parts[3]);
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------------ row builders
+
+/** What every row builder takes: the scenario's identity and config, the request's extras. */
+export interface Row {
+  id: string;
+  title: string;
+  section: string;
+  /** Default `basic`. */
+  group?: string;
+  cluster?: string;
+  route?: JsonObject;
+  vhost?: JsonObject;
+  /** Method, headers, body of the single request. */
+  request?: Partial<ScenarioRequest>;
+  specNote?: string;
+}
+
+function fromRow(row: Row, script: string, expect: Expectations): Scenario {
+  const { request, group, ...rest } = row;
+  return { ...rest, group: group ?? 'basic', requests: get(script, request), expect };
+}
+
+/** The first attempt's outcome (a script step) is retried once; the second attempt's 200 reaches the client. */
+export function retriedOnce(row: Row, first: string, more: Partial<Expectations> = {}): Scenario {
+  return fromRow(row, `${first},200`, { status: 200, attempts: 2, ...more, stats: { ...retried(1), ...(more.stats ?? {}) } });
+}
+
+/** The first attempt's outcome is not retried: its `status` reaches the client after one attempt, no retry counter moves. */
+export function notRetried(row: Row, first: string, status: number, more: Partial<Expectations> = {}): Scenario {
+  return fromRow(row, `${first},200`, { status, attempts: 1, stats: {}, ...more });
+}
+
+/** The route's policy covers a refused connect (to `dead`): one retry, then Envoy's local 503 "retried and the latest …", UF+URX. */
+export function deadPortRetriedOnce(row: Row): Scenario {
+  return fromRow({ cluster: 'dead', ...row }, '200', {
+    status: 503,
+    body: resetBodyPrefix('remote connection failure', true),
+    attempts: 0,
+    proxyAttempts: 2,
+    flags: 'UF,URX',
+    stats: { ...retried(1, 'exhausted'), upstream_cx_connect_fail: 2 },
+  });
+}
+
+/** The route's policy does not cover an HTTP/1 disconnect after the request: local 503 "connection termination", UC. */
+export function disconnectNotRetried(row: Row, more: Partial<Expectations> = {}): Scenario {
+  return notRetried(row, 'close', 503, { body: resetBody('connection termination'), flags: 'UC', ...more });
 }

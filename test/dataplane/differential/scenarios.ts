@@ -14,7 +14,9 @@
  */
 import type { GroupDef } from './bootstrap';
 import type { Scenario } from './model';
-import { FAST_BACKOFF, SLACK_MS, backoffGaps, fmt, get, policy, resetBody, resetBodyPrefix, retried, servers } from './helpers';
+import {
+  FAST_BACKOFF, SLACK_MS, backoffGaps, deadPortRetriedOnce, disconnectNotRetried, fmt, get, notRetried, policy, resetBody, resetBodyPrefix, retried, retriedOnce, servers,
+} from './helpers';
 import { UPSTREAM_GROUPS, UPSTREAM_SCENARIOS } from './upstreamScenarios';
 
 const RETRY_GROUPS: GroupDef[] = [
@@ -115,24 +117,18 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('500,599,200'),
     expect: { status: 200, attempts: 3, stats: retried(2) },
   },
-  {
+  notRetried({
     id: '5xx-not-404',
     title: '5xx does not retry a 4xx: the 404 goes to the client, no retry stats',
     section: '§1.5 5xx',
-    group: 'basic',
     route: policy('5xx', { num_retries: 2 }),
-    requests: get('404,200'),
-    expect: { status: 404, attempts: 1, flags: '-', stats: { upstream_rq_404: 1 } },
-  },
-  {
+  }, '404', 404, { flags: '-', stats: { upstream_rq_404: 1 } }),
+  retriedOnce({
     id: '5xx-retries-disconnect',
     title: '5xx retries a reset: the upstream closes the connection after the request (UC)',
     section: '§1.5 5xx, §1.4',
-    group: 'basic',
     route: policy('5xx'),
-    requests: get('close,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, 'close'),
   {
     id: '5xx-retries-per-try-timeout',
     title: '5xx retries a per-try timeout (LocalReset); upstream_rq_per_try_timeout counts it',
@@ -149,28 +145,22 @@ const RETRY_SCENARIOS: Scenario[] = [
       upstreamHeaders: { '1': { 'x-envoy-expected-rq-timeout-ms': '100' } },
     },
   },
-  {
+  notRetried({
     id: '5xx-not-ratelimited-503',
     title: 'a 503 carrying x-envoy-ratelimited is never retried without envoy-ratelimited, even under 5xx',
     section: '§1.3 step 1, §1.5 5xx',
-    group: 'basic',
     route: policy('5xx', { num_retries: 2 }),
-    requests: get('503;h=x-envoy-ratelimited:true,200'),
-    expect: { status: 503, attempts: 1, flags: '-', headers: { 'x-envoy-ratelimited': 'true' }, stats: { upstream_rq_503: 1 } },
-  },
-  {
+  }, '503;h=x-envoy-ratelimited:true', 503, { flags: '-', headers: { 'x-envoy-ratelimited': 'true' }, stats: { upstream_rq_503: 1 } }),
+  notRetried({
     id: 'ratelimited-overrides-everything',
     title: 'x-envoy-ratelimited overrides retriable-status-codes, retriable-headers and 5xx together',
     section: '§1.3 step 1',
-    group: 'basic',
     route: policy('5xx,retriable-status-codes,retriable-headers', {
       num_retries: 2,
       retriable_status_codes: [503],
       retriable_headers: [{ name: 'x-upstream-retry', present_match: true }],
     }),
-    requests: get('503;h=x-envoy-ratelimited:yes;h=x-upstream-retry:1,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
+  }, '503;h=x-envoy-ratelimited:yes;h=x-upstream-retry:1', 503),
 
   // ============================================================== §1.5 gateway-error
   {
@@ -182,44 +172,32 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('502,503,504,200'),
     expect: { status: 200, attempts: 4, stats: { ...retried(3), 'retry.upstream_rq_502': 1, 'retry.upstream_rq_503': 1, 'retry.upstream_rq_504': 1 } },
   },
-  {
+  notRetried({
     id: 'gateway-error-not-500',
     title: 'gateway-error does not retry 500 (nor 501, 505..599)',
     section: '§1.5 gateway-error',
-    group: 'basic',
     route: policy('gateway-error', { num_retries: 3 }),
-    requests: get('500,200'),
-    expect: { status: 500, attempts: 1, stats: { upstream_rq_500: 1 } },
-  },
-  {
+  }, '500', 500, { stats: { upstream_rq_500: 1 } }),
+  retriedOnce({
     id: 'gateway-error-retries-disconnect',
     title: 'gateway-error covers every non-overflow reset, like 5xx',
     section: '§1.5 gateway-error, §1.4 step 6',
-    group: 'basic',
     route: policy('gateway-error'),
-    requests: get('close,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, 'close'),
 
   // ============================================================== §1.5 reset
-  {
+  retriedOnce({
     id: 'reset-retries-disconnect',
     title: 'reset retries a disconnect after the request',
     section: '§1.5 reset',
-    group: 'basic',
     route: policy('reset'),
-    requests: get('close,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
-  {
+  }, 'close'),
+  notRetried({
     id: 'reset-not-503',
     title: 'reset does not retry responses, even 5xx',
     section: '§1.5 reset',
-    group: 'basic',
     route: policy('reset', { num_retries: 2 }),
-    requests: get('503,200'),
-    expect: { status: 503, attempts: 1, stats: { upstream_rq_503: 1 } },
-  },
+  }, '503', 503, { stats: { upstream_rq_503: 1 } }),
   {
     id: 'reset-retries-per-try-timeout',
     title: 'reset retries a per-try timeout',
@@ -229,15 +207,12 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('hang,200'),
     expect: { status: 200, attempts: 2, stats: { ...retried(1), upstream_rq_per_try_timeout: 1 }, durationMs: [98, 100 + SLACK_MS] },
   },
-  {
+  retriedOnce({
     id: 'reset-retries-malformed-response',
     title: 'an unparsable response is a reset (protocol error): retried under reset',
     section: '§1.2 protocol error, §1.5 reset',
-    group: 'basic',
     route: policy('reset'),
-    requests: get('garbage,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, 'garbage'),
 
   // ============================================================== §1.5 connect-failure, reset-before-request
   {
@@ -257,64 +232,42 @@ const RETRY_SCENARIOS: Scenario[] = [
       stats: { ...retried(2, 'exhausted'), upstream_cx_connect_fail: 3, upstream_rq_total: 0, upstream_rq_503: 1 },
     },
   },
-  {
+  deadPortRetriedOnce({
     id: 'gateway-error-dead-port',
     title: 'gateway-error covers connect failures too',
     section: '§1.5 gateway-error, §10',
-    group: 'basic',
-    cluster: 'dead',
     route: policy('gateway-error'),
-    requests: get('200'),
-    expect: { status: 503, body: resetBodyPrefix('remote connection failure', true), attempts: 0, proxyAttempts: 2, flags: 'UF,URX', stats: { ...retried(1, 'exhausted'), upstream_cx_connect_fail: 2 } },
-  },
-  {
+  }),
+  deadPortRetriedOnce({
     id: 'reset-dead-port',
     title: 'reset covers connect failures',
     section: '§1.5 reset, §1.4 step 5',
-    group: 'basic',
-    cluster: 'dead',
     route: policy('reset'),
-    requests: get('200'),
-    expect: { status: 503, body: resetBodyPrefix('remote connection failure', true), attempts: 0, proxyAttempts: 2, flags: 'UF,URX', stats: { ...retried(1, 'exhausted'), upstream_cx_connect_fail: 2 } },
-  },
-  {
+  }),
+  disconnectNotRetried({
     id: 'connect-failure-not-disconnect',
     title: 'connect-failure does not cover a disconnect after connect (UC): local 503 "connection termination"',
     section: '§1.5 connect-failure, §2.4',
-    group: 'basic',
     route: policy('connect-failure', { num_retries: 2 }),
-    requests: get('close,200'),
-    expect: { status: 503, body: resetBody('connection termination'), attempts: 1, proxyAttempts: 1, flags: 'UC', stats: { upstream_rq_503: 1 } },
-  },
-  {
+  }, { proxyAttempts: 1, stats: { upstream_rq_503: 1 } }),
+  deadPortRetriedOnce({
     id: '5xx-dead-port',
     title: '5xx covers connect failures too',
     section: '§1.5 5xx, §1.4 step 6, §10',
-    group: 'basic',
-    cluster: 'dead',
     route: policy('5xx'),
-    requests: get('200'),
-    expect: { status: 503, body: resetBodyPrefix('remote connection failure', true), attempts: 0, proxyAttempts: 2, flags: 'UF,URX', stats: { ...retried(1, 'exhausted'), upstream_cx_connect_fail: 2 } },
-  },
-  {
+  }),
+  deadPortRetriedOnce({
     id: 'reset-before-request-dead-port',
     title: 'reset-before-request retries a connect failure (no request byte reached a codec)',
     section: '§1.5 reset-before-request, §1.4 step 4',
-    group: 'basic',
-    cluster: 'dead',
     route: policy('reset-before-request'),
-    requests: get('200'),
-    expect: { status: 503, body: resetBodyPrefix('remote connection failure', true), attempts: 0, proxyAttempts: 2, flags: 'UF,URX', stats: { ...retried(1, 'exhausted'), upstream_cx_connect_fail: 2 } },
-  },
-  {
+  }),
+  disconnectNotRetried({
     id: 'reset-before-request-not-after-headers',
     title: 'reset-before-request does not retry a disconnect after the request was sent',
     section: '§1.5 reset-before-request',
-    group: 'basic',
     route: policy('reset-before-request', { num_retries: 2 }),
-    requests: get('close,200'),
-    expect: { status: 503, body: resetBody('connection termination'), attempts: 1, flags: 'UC', stats: {} },
-  },
+  }),
   {
     id: 'connect-timeout-retried',
     title: 'a connect timeout (cluster connect_timeout 0.25 s) is a connect failure: retried, then local 503 "connection timeout", UF+URX',
@@ -384,24 +337,18 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('hang,200'),
     expect: { status: 504, body: 'upstream request timeout', attempts: 1, flags: 'UT', stats: { upstream_rq_per_try_timeout: 1 }, durationMs: [98, 100 + SLACK_MS] },
   },
-  {
+  disconnectNotRetried({
     id: 'refused-stream-not-http1-disconnect',
     title: 'refused-stream does not cover an HTTP/1 disconnect',
     section: '§1.5 refused-stream',
-    group: 'basic',
     route: policy('refused-stream', { num_retries: 2 }),
-    requests: get('close,200'),
-    expect: { status: 503, body: resetBody('connection termination'), attempts: 1, flags: 'UC', stats: {} },
-  },
-  {
+  }),
+  disconnectNotRetried({
     id: 'http3-post-connect-failure-no-effect',
     title: 'http3-post-connect-failure does nothing on an HTTP/1.1 cluster',
     section: '§1.5 http3-post-connect-failure, §1.4 step 3',
-    group: 'basic',
     route: policy('http3-post-connect-failure', { num_retries: 2 }),
-    requests: get('close,200'),
-    expect: { status: 503, body: resetBody('connection termination'), attempts: 1, flags: 'UC', stats: {} },
-  },
+  }),
   {
     id: 'no-healthy-upstream',
     title: 'a cluster with no endpoints: immediate local 503 "no healthy upstream" (UH), never retried',
@@ -414,33 +361,24 @@ const RETRY_SCENARIOS: Scenario[] = [
   },
 
   // ============================================================== §1.5 envoy-ratelimited, retriable-4xx
-  {
+  retriedOnce({
     id: 'envoy-ratelimited-retries',
     title: 'envoy-ratelimited retries any response carrying x-envoy-ratelimited (here a 429)',
     section: '§1.5 envoy-ratelimited',
-    group: 'basic',
     route: policy('envoy-ratelimited'),
-    requests: get('429;h=x-envoy-ratelimited:true,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
-  {
+  }, '429;h=x-envoy-ratelimited:true'),
+  notRetried({
     id: 'envoy-ratelimited-not-plain-503',
     title: 'envoy-ratelimited does not retry a 503 without the header',
     section: '§1.5 envoy-ratelimited',
-    group: 'basic',
     route: policy('envoy-ratelimited'),
-    requests: get('503,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
-  {
+  }, '503', 503),
+  retriedOnce({
     id: 'retriable-4xx-409',
     title: 'retriable-4xx retries 409',
     section: '§1.5 retriable-4xx',
-    group: 'basic',
     route: policy('retriable-4xx'),
-    requests: get('409,200'),
-    expect: { status: 200, attempts: 2, stats: { ...retried(1), 'retry.upstream_rq_409': 1 } },
-  },
+  }, '409', { stats: { 'retry.upstream_rq_409': 1 } }),
   {
     id: 'retriable-4xx-not-429',
     title: 'retriable-4xx is 409 only: 429 and 503 are not retried',
@@ -452,33 +390,24 @@ const RETRY_SCENARIOS: Scenario[] = [
   },
 
   // ============================================================== §1.5 retriable-status-codes, retriable-headers
-  {
+  retriedOnce({
     id: 'retriable-status-codes-418',
     title: 'retriable-status-codes retries a listed status',
     section: '§1.5 retriable-status-codes',
-    group: 'basic',
     route: policy('retriable-status-codes', { retriable_status_codes: [418, 451] }),
-    requests: get('418,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
-  {
+  }, '418'),
+  notRetried({
     id: 'retriable-status-codes-unlisted',
     title: 'retriable-status-codes does not retry a status not listed (503)',
     section: '§1.5 retriable-status-codes',
-    group: 'basic',
     route: policy('retriable-status-codes', { retriable_status_codes: [418] }),
-    requests: get('503,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
-  {
+  }, '503', 503),
+  notRetried({
     id: 'status-codes-list-needs-token',
     title: 'retriable_status_codes is only consulted with the retriable-status-codes token',
     section: '§1.3 step 5',
-    group: 'basic',
     route: policy('5xx', { retriable_status_codes: [418] }),
-    requests: get('418,200'),
-    expect: { status: 418, attempts: 1, stats: {} },
-  },
+  }, '418', 418),
   {
     id: 'retriable-headers-200',
     title: 'retriable-headers retries a 200 whose headers match',
@@ -488,15 +417,12 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('200;h=x-upstream-retry:yes,200;h=x-upstream-retry:no'),
     expect: { status: 200, attempts: 2, headers: { 'x-upstream-retry': 'no' }, stats: { ...retried(1), 'retry.upstream_rq_200': 1 } },
   },
-  {
+  notRetried({
     id: 'retriable-headers-no-match',
     title: 'retriable-headers does not retry when no matcher matches',
     section: '§1.5 retriable-headers',
-    group: 'basic',
     route: policy('retriable-headers', { retriable_headers: [{ name: 'x-upstream-retry', string_match: { exact: 'yes' } }] }),
-    requests: get('503;h=x-upstream-retry:no,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
+  }, '503;h=x-upstream-retry:no', 503),
 
   // ============================================================== §1.5 gRPC tokens
   {
@@ -517,15 +443,12 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('200;h=grpc-status:1,200;h=grpc-status:4,200;h=grpc-status:13,200;h=grpc-status:8,200;h=grpc-status:0'),
     expect: { status: 200, attempts: 5, stats: retried(4) },
   },
-  {
+  notRetried({
     id: 'grpc-unlisted-status',
     title: 'a grpc-status whose token is not configured (13 under unavailable) is not retried',
     section: '§1.5 gRPC',
-    group: 'basic',
     route: policy('unavailable'),
-    requests: get('200;h=grpc-status:13,200'),
-    expect: { status: 200, attempts: 1, headers: { 'grpc-status': '13' }, stats: {} },
-  },
+  }, '200;h=grpc-status:13', 200, { headers: { 'grpc-status': '13' } }),
   {
     id: 'grpc-status-in-trailers',
     title: 'grpc-status 14 in trailers never triggers a retry (HTTP/2 upstream)',
@@ -544,24 +467,18 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('409,200;h=grpc-status:14,200'),
     expect: { status: 200, attempts: 3, stats: retried(2) },
   },
-  {
+  notRetried({
     id: 'unknown-tokens-ignored',
     title: 'unknown tokens (Istio-style 503, wrong case 5XX) contribute nothing: no retry state at all',
     section: '§1.1 parsing',
-    group: 'basic',
     route: policy('503,5XX,Gateway-Error', { num_retries: 3 }),
-    requests: get('503,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
-  {
+  }, '503', 503),
+  retriedOnce({
     id: 'tokens-trimmed',
     title: 'whitespace around tokens is trimmed; a valid token among unknown ones works',
     section: '§1.1 parsing',
-    group: 'basic',
     route: policy(' 503 , gateway-error ', { num_retries: 1 }),
-    requests: get('503,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, '503'),
 
   // ============================================================== §1.1 policy source
   {
@@ -573,16 +490,30 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('503,503,200'),
     expect: { status: 200, attempts: 3, stats: retried(2) },
   },
-  {
+  notRetried({
     id: 'route-policy-replaces-vhost',
     title: 'a route retry_policy replaces the virtual host one entirely (no merge)',
     section: '§1.1',
-    group: 'basic',
     vhost: policy('5xx', { num_retries: 3 }),
     route: policy('retriable-4xx'),
-    requests: get('503,200'),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
+  }, '503', 503),
+
+  retriedOnce({
+    id: 'vhost-policy-retriable-headers',
+    title: 'a virtual-host policy as Kuma emits it (retriable-headers, rate-limited backoff) applies to a route without one',
+    section: '§1.1, §1.3 step 6',
+    vhost: policy('retriable-headers', {
+      retriable_headers: [{ name: 'x-retry-me', present_match: true }],
+      rate_limited_retry_back_off: { reset_headers: [{ name: 'retry-after', format: 'SECONDS' }], max_interval: '1s' },
+    }),
+  }, '200;h=x-retry-me:1', { stats: { 'retry.upstream_rq_200': 1 } }),
+  notRetried({
+    id: 'route-policy-replaces-vhost-headers',
+    title: 'a route retry_policy (5xx) replaces the virtual host\'s retriable-headers policy: a 200 with the header is not retried',
+    section: '§1.1',
+    vhost: policy('retriable-headers', { retriable_headers: [{ name: 'x-retry-me', present_match: true }] }),
+    route: policy('5xx'),
+  }, '200;h=x-retry-me:1', 200, { headers: { 'x-retry-me': '1' } }),
 
   // ============================================================== §2.1 / §2.4 counting and final response
   {
@@ -866,15 +797,12 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('503;h=retry-after:1000,200'),
     expect: { status: 200, attempts: 2, stats: retried(1), durationMs: [0, 25 + SLACK_MS] },
   },
-  {
+  retriedOnce({
     id: 'ratelimited-not-for-resets',
     title: 'rate-limited backoff applies only to header-triggered retries: a reset uses exponential backoff',
     section: '§3.2',
-    group: 'basic',
     route: policy('5xx', { rate_limited_retry_back_off: { reset_headers: [{ name: 'retry-after', format: 'SECONDS' }] } }),
-    requests: get('close,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1), durationMs: [0, 25 + SLACK_MS] },
-  },
+  }, 'close', { durationMs: [0, 25 + SLACK_MS] }),
   {
     id: 'ratelimited-backoff-cut-by-route-timeout',
     title: 'a Retry-After longer than the route timeout: the route timeout answers 504 while the retry waits in backoff',
@@ -1008,17 +936,14 @@ const RETRY_SCENARIOS: Scenario[] = [
       }),
     },
   },
-  {
+  retriedOnce({
     id: 'previous-hosts-single-host',
     title: 'previous_hosts on a one-endpoint cluster still retries (the last candidate is used anyway)',
     section: '§4.3',
-    group: 'basic',
     route: policy('5xx', {
       retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
     }),
-    requests: get('503,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, '503'),
   {
     id: 'round-robin-two-endpoints',
     title: 'round robin: consecutive requests alternate between the two endpoints',
@@ -1084,24 +1009,19 @@ const RETRY_SCENARIOS: Scenario[] = [
       durationMs: [195, 1000],
     },
   },
-  {
+  notRetried({
     id: 'retriable-request-headers-post',
     title: 'retriable_request_headers [:method GET]: a POST gets no retries and moves no stats',
     section: '§1.1, §5.2',
-    group: 'basic',
     route: policy('5xx', { retriable_request_headers: [{ name: ':method', string_match: { exact: 'GET' } }] }),
-    requests: get('503,200', { method: 'POST', body: 'x' }),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
-  {
+    request: { method: 'POST', body: 'x' },
+  }, '503', 503),
+  retriedOnce({
     id: 'retriable-request-headers-get',
     title: 'retriable_request_headers [:method GET]: a GET is retried',
     section: '§1.1',
-    group: 'basic',
     route: policy('5xx', { retriable_request_headers: [{ name: ':method', string_match: { exact: 'GET' } }] }),
-    requests: get('503,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+  }, '503'),
 
   // ============================================================== §6.2 virtual-cluster and per-route stats
   {
@@ -1163,14 +1083,13 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('503,503,503,200', { headers: { 'x-envoy-max-retries': '3' } }),
     expect: { status: 200, attempts: 4, stats: retried(3), upstreamHeaders: { '*': { 'x-envoy-max-retries': null } } },
   },
-  {
+  notRetried({
     id: 'internal-max-retries-alone',
     title: 'x-envoy-max-retries without any retry condition has no effect',
     section: '§1.1',
     group: 'internal',
-    requests: get('503,200', { headers: { 'x-envoy-max-retries': '3' } }),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
+    request: { headers: { 'x-envoy-max-retries': '3' } },
+  }, '503', 503),
   {
     id: 'internal-retriable-status-codes-header',
     title: 'x-envoy-retriable-status-codes appends to the route\'s list (with retriable-status-codes from x-envoy-retry-on)',
@@ -1180,14 +1099,13 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('418,451,200', { headers: { 'x-envoy-retriable-status-codes': '418' } }),
     expect: { status: 200, attempts: 3, stats: retried(2), upstreamHeaders: { '*': { 'x-envoy-retriable-status-codes': null } } },
   },
-  {
+  retriedOnce({
     id: 'internal-retry-grpc-on-header',
     title: 'x-envoy-retry-grpc-on enables gRPC conditions (grpc-status in headers)',
     section: '§1.1',
     group: 'internal',
-    requests: get('200;h=grpc-status:14,200', { headers: { 'x-envoy-retry-grpc-on': 'unavailable' } }),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+    request: { headers: { 'x-envoy-retry-grpc-on': 'unavailable' } },
+  }, '200;h=grpc-status:14'),
   {
     id: 'internal-retry-on-http-tokens-only',
     title: 'x-envoy-retry-on takes HTTP tokens only: a gRPC token there is ignored',
@@ -1196,14 +1114,13 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('200;h=grpc-status:14,200', { headers: { 'x-envoy-retry-on': 'unavailable' } }),
     expect: { status: 200, attempts: 1, headers: { 'grpc-status': '14' }, stats: {} },
   },
-  {
+  retriedOnce({
     id: 'internal-retriable-header-names',
     title: 'x-envoy-retriable-header-names adds name-presence matchers for retriable-headers',
     section: '§1.1, §5.3',
     group: 'internal',
-    requests: get('200;h=x-try-again:1,200', { headers: { 'x-envoy-retry-on': 'retriable-headers', 'x-envoy-retriable-header-names': 'x-try-again' } }),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
+    request: { headers: { 'x-envoy-retry-on': 'retriable-headers', 'x-envoy-retriable-header-names': 'x-try-again' } },
+  }, '200;h=x-try-again:1'),
   {
     id: 'internal-upstream-rq-timeout-ms',
     title: 'x-envoy-upstream-rq-timeout-ms overrides the route timeout',
@@ -1221,15 +1138,14 @@ const RETRY_SCENARIOS: Scenario[] = [
     requests: get('hang,200', { headers: { 'x-envoy-upstream-rq-per-try-timeout-ms': '100' } }),
     expect: { status: 200, attempts: 2, stats: { ...retried(1), upstream_rq_per_try_timeout: 1 }, durationMs: [98, 100 + SLACK_MS] },
   },
-  {
+  notRetried({
     id: 'internal-request-headers-gate-header-conditions',
     title: 'retriable_request_headers not matched: conditions from x-envoy-retry-on are cleared too',
     section: '§1.1',
     group: 'internal',
     route: policy('retriable-4xx', { retriable_request_headers: [{ name: 'x-allow-retry', present_match: true }] }),
-    requests: get('503,200', { headers: { 'x-envoy-retry-on': '5xx' } }),
-    expect: { status: 503, attempts: 1, stats: {} },
-  },
+    request: { headers: { 'x-envoy-retry-on': '5xx' } },
+  }, '503', 503),
 
   {
     id: 'internal-timeout-alt-response',
@@ -1250,42 +1166,34 @@ const RETRY_SCENARIOS: Scenario[] = [
   },
 
   // ============================================================== HTTP/2: refused-stream and resets
-  {
+  retriedOnce({
     id: 'h2-refused-stream',
     title: 'refused-stream retries RST_STREAM REFUSED_STREAM',
     section: '§1.5 refused-stream',
     group: 'h2',
     route: policy('refused-stream'),
-    requests: get('rst:REFUSED_STREAM,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
-  {
+  }, 'rst:REFUSED_STREAM'),
+  notRetried({
     id: 'h2-refused-stream-not-other-codes',
     title: 'refused-stream does not retry other RST_STREAM codes: local 503 "remote reset", UR',
     section: '§1.5 refused-stream, §2.4',
     group: 'h2',
     route: policy('refused-stream'),
-    requests: get('rst:INTERNAL_ERROR,200'),
-    expect: { status: 503, body: resetBody('remote reset'), attempts: 1, flags: 'UR', stats: {} },
-  },
-  {
+  }, 'rst:INTERNAL_ERROR', 503, { body: resetBody('remote reset'), flags: 'UR' }),
+  retriedOnce({
     id: 'h2-5xx-retries-rst',
     title: '5xx retries any RST_STREAM',
     section: '§1.5 5xx',
     group: 'h2',
     route: policy('5xx'),
-    requests: get('rst:INTERNAL_ERROR,200'),
-    expect: { status: 200, attempts: 2, stats: retried(1) },
-  },
-  {
+  }, 'rst:INTERNAL_ERROR'),
+  notRetried({
     id: 'h2-connect-failure-not-refused',
     title: 'connect-failure does not cover REFUSED_STREAM: local 503 "remote refused stream reset", UR',
     section: '§1.5 connect-failure',
     group: 'h2',
     route: policy('connect-failure'),
-    requests: get('rst:REFUSED_STREAM,200'),
-    expect: { status: 503, body: resetBody('remote refused stream reset'), attempts: 1, flags: 'UR', stats: {} },
-  },
+  }, 'rst:REFUSED_STREAM', 503, { body: resetBody('remote refused stream reset'), flags: 'UR' }),
   {
     id: 'h2-503-retried',
     title: '5xx retries a 503 from an HTTP/2 upstream',
