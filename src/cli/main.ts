@@ -3,6 +3,7 @@ import { RicochetError } from '../lib/errors';
 import { registerDataplane } from './dataplane';
 import { registerServe } from './serve';
 import { registerTranslate } from './translate';
+import { registerUpstream } from './upstream';
 import { VERSION } from '../version';
 
 /** `ricochet`: named after the istioctl / kubectl commands our users know. */
@@ -14,6 +15,7 @@ export function main(argv: string[]): void {
   registerServe(program);
   registerTranslate(program);
   registerDataplane(program);
+  registerUpstream(program);
   program.command('version').description('print the version').action(() => console.log(`ricochet ${VERSION}`));
   program.parseAsync(argv).catch((err: unknown) => {
     if (err instanceof RicochetError) {

@@ -17,6 +17,7 @@ export const Codes = {
   ConflictingPolicies: 'RCO0140',
   KeptLastGood: 'RCO0150',
   FileRead: 'RCO0002',
+  InvalidFlag: 'RCO0003',
   Internal: 'RCO0900',
 } as const;
 export type Code = (typeof Codes)[keyof typeof Codes];
