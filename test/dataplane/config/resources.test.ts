@@ -283,6 +283,79 @@ describe('dataplane config: xDS resources → data plane config', () => {
     })), ['Cluster[c].typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config.http3_protocol_options']);
   });
 
+  it('reads outlier_detection with Envoy\'s defaults and validation (outlier_detection.proto), keeping explicit zeros such as Istio\'s enforcing_success_rate 0', () => {
+    const od = cluster({ name: 'c', outlier_detection: { consecutive_5xx: 3, interval: '2s', base_ejection_time: '10s', max_ejection_percent: 100, enforcing_success_rate: 0 } });
+    assert.deepEqual(od.unsupported, []);
+    const d = od.cluster.outlierDetection;
+    assert.ok(d);
+    assert.deepEqual([d.consecutive5xx, d.intervalMs, d.baseEjectionTimeMs, d.maxEjectionPercent, d.enforcingSuccessRate], [3, 2000, 10_000, 100, 0]);
+    assert.deepEqual([d.maxEjectionTimeMs, d.enforcingConsecutive5xx, d.consecutiveGatewayFailure, d.enforcingConsecutiveGatewayFailure, d.successRateStdevFactor], [300_000, 100, 5, 0, 1900]);
+    assert.equal(cluster({ name: 'c', outlier_detection: { base_ejection_time: '400s' } }).cluster.outlierDetection?.maxEjectionTimeMs, 400_000, 'default max_ejection_time is at least base_ejection_time');
+    assert.equal(cluster({ name: 'c' }).cluster.outlierDetection, undefined);
+    assert.throws(() => cluster({ name: 'c', outlier_detection: { base_ejection_time: '10s', max_ejection_time: '5s' } }), /max_ejection_time cannot be smaller than base_ejection_time/);
+    assert.throws(() => cluster({ name: 'c', outlier_detection: { enforcing_consecutive_5xx: 101 } }), (err: unknown) => err instanceof RicochetError && /enforcing_consecutive_5xx/.test(String((err as { configPath?: string }).configPath) + err.message));
+    assert.deepEqual(cluster({ name: 'c', outlier_detection: { successful_active_health_check_uneject_host: false } }).unsupported.map((u) => [u.path, u.effect]), [
+      ['Cluster[c].outlier_detection.successful_active_health_check_uneject_host', 'ignored'],
+    ]);
+    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', outlier_detection: { monitors: [{ name: 'm', typed_config: { '@type': 'type.googleapis.com/google.protobuf.Empty' } }] } })), ['Cluster[c].outlier_detection.monitors']);
+  });
+
+  it('reads common_lb_config (panic threshold, merge window, fail_traffic_on_panic) and the upstream connection limits', () => {
+    const lb = cluster({ name: 'c', common_lb_config: { healthy_panic_threshold: { value: 0 }, update_merge_window: '0s', zone_aware_lb_config: { fail_traffic_on_panic: true } } });
+    assert.deepEqual(lb.unsupported, []);
+    assert.equal(lb.cluster.healthyPanicThresholdPercent, 0);
+    assert.equal(lb.cluster.updateMergeWindowMs, 0);
+    assert.equal(cluster({ name: 'c' }).cluster.healthyPanicThresholdPercent, 50);
+    assert.deepEqual(cluster({ name: 'c', common_lb_config: { zone_aware_lb_config: { min_cluster_size: 3 } } }).unsupported.map((u) => u.effect), ['ignored']);
+    const typed = (common: object) => cluster({
+      name: 'c',
+      max_requests_per_connection: 7,
+      typed_extension_protocol_options: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions', common_http_protocol_options: common, explicit_http_config: { http_protocol_options: {} },
+        },
+      },
+    }).cluster.upstreamConnection;
+    assert.deepEqual(typed({ max_requests_per_connection: 2, idle_timeout: '0.5s', max_connection_duration: '60s' }), { maxRequestsPerConnection: 2, idleTimeoutMs: 500, maxConnectionDurationMs: 60_000 });
+    assert.deepEqual(typed({ idle_timeout: '0s' }), { maxRequestsPerConnection: 7, idleTimeoutMs: 0 }, 'the deprecated cluster field applies when the typed options leave it out; idle 0 disables');
+    assert.equal(typed({ max_requests_per_connection: 0 }), undefined, 'an explicit 0 (unlimited) wins over the deprecated field');
+    assert.equal(cluster({ name: 'c' }).cluster.upstreamConnection, undefined);
+  });
+
+  it('reads the omit_host_metadata retry predicate from canonical config and from a bootstrap where its type is opaque', () => {
+    const withPredicate = (typedConfig: object) => routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', retry_policy: {
+      retry_on: '5xx',
+      retry_host_predicate: [{ name: 'envoy.retry_host_predicates.omit_host_metadata', typed_config: typedConfig }],
+    } } }]));
+    const t = 'type.googleapis.com/envoy.extensions.retry.host.omit_host_metadata.v3.OmitHostMetadataConfig';
+    for (const spelled of [
+      { '@type': t, metadata_match: { filter_metadata: { 'envoy.lb': { version: 'v1' }, other: { x: 1 } } } },
+      { '@type': t, metadataMatch: { filterMetadata: { 'envoy.lb': { version: 'v1' } } } },
+    ]) {
+      const out = withPredicate(spelled);
+      assert.deepEqual(out.unsupported, []);
+      const p = action(out.routeConfig.virtualHosts[0].routes[0]).retryPolicy;
+      assert.deepEqual(p?.hostPredicates, ['envoy.retry_host_predicates.omit_host_metadata']);
+      assert.deepEqual(p?.omitHostMetadata, [{ version: 'v1' }], 'only the envoy.lb namespace counts');
+    }
+  });
+
+  it('reads query parameter matchers: exact, prefix, suffix, contains, safe_regex, ignore_case, present_match', () => {
+    const out = routes(vh([{ match: { prefix: '/', query_parameters: [
+      { name: 'a', string_match: { suffix: 'X', ignore_case: true } },
+      { name: 'b', string_match: { contains: 'y' } },
+      { name: 'c', string_match: { safe_regex: { regex: '[0-9]+' }, ignore_case: true } },
+      { name: 'd', present_match: true },
+    ] }, route: { cluster: 'c' } }]));
+    assert.deepEqual(out.unsupported, []);
+    assert.deepEqual(out.routeConfig.virtualHosts[0].routes[0].match.queryParameters, [
+      { name: 'a', suffix: 'X', ignoreCase: true },
+      { name: 'b', contains: 'y' },
+      { name: 'c', safeRegex: '[0-9]+' },
+      { name: 'd', present: true },
+    ]);
+  });
+
   it('fills EDS clusters from ClusterLoadAssignments: every host, EDS health and envoy.lb metadata kept for the load balancer', () => {
     const eds = cluster({ name: 'c', type: 'EDS', eds_cluster_config: { eds_config: { ads: {}, initial_fetch_timeout: '2s' }, service_name: 'svc' } });
     assert.equal(eds.cluster.edsServiceName, 'svc');
