@@ -4,13 +4,13 @@
  * to, what it attaches, and how several Retries for one destination are resolved.
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
+import { Codes } from '../../src/lib/errors';
 import type { Mesh, ProxyIdentity, RetryDecision } from '../../src/ir/model';
-import { parseDocuments } from '../../src/sources/document';
-import { compileMesh, compileRegistry, DEFAULT_COMPILE_OPTIONS, readObjects, validateObject } from '../../src/sources';
+import { compileRegistry, DEFAULT_COMPILE_OPTIONS } from '../../src/sources';
 import type { SourceObject } from '../../src/sources/object';
 import { compileMeshRetries, meshRetrySelectors, MESH_RETRY_KINDS } from '../../src/sources/fsm/retry';
 import { envoyRetryOn, meshRetryPolicy } from '../../src/sources/fsm/retryOn';
+import { acceptYaml, compileYaml, type Compiled } from './pipeline';
 import { lineOf } from './yaml';
 
 const CURL: ProxyIdentity = { role: 'sidecar', namespace: 'curl', serviceAccount: 'curl', labels: { app: 'curl' } };
@@ -41,14 +41,8 @@ spec:
 }
 
 /** Accepted objects of a YAML text (validation Errors leave an object out, as in serve). */
-function objectsOf(text: string): SourceObject[] {
-  const read = readObjects(parseDocuments('input.yaml', text).documents);
-  return read.objects.filter((o) => !validateObject(o).some((d) => d.severity === 'Error'));
-}
-
-function compile(text: string, proxy: ProxyIdentity = CURL): { mesh: Mesh; diagnostics: Diagnostic[] } {
-  return compileMesh(objectsOf(text), proxy);
-}
+const objectsOf = (text: string): SourceObject[] => acceptYaml(text).accepted;
+const compile = (text: string, proxy: ProxyIdentity = CURL): Compiled => compileYaml(text, proxy);
 
 function retryOf(mesh: Mesh, host = HTTPBIN_HOST, port = 14001): RetryDecision {
   const vh = mesh.virtualHosts.find((v) => v.host === host && v.port === port);

@@ -9,12 +9,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { Codes } from '../../src/lib/errors';
 import type { ProxyIdentity } from '../../src/ir/model';
-import { parseDocuments } from '../../src/sources/document';
-import { compileMesh, readObjects, validateObject } from '../../src/sources';
-import { translateMesh } from '../../src/xds/translate';
-import { resourcesAsJson } from '../../src/admin/configDump';
 import type { JsonObject } from '../../src/lib/protos/protoJson';
 import { repoPath } from '../support/paths';
+import { compileYaml, envoyJson, type Compiled } from './pipeline';
 
 const CURL: ProxyIdentity = { role: 'sidecar', namespace: 'curl', serviceAccount: 'curl', labels: {} };
 const EXAMPLE = repoPath('examples', 'fsm-retry-curl-httpbin');
@@ -30,15 +27,11 @@ spec:
     retries: {attempts: 2, retryOn: gateway-error}
 `;
 
-function compile(text: string) {
-  const read = readObjects(parseDocuments('input.yaml', text).documents);
-  const objects = read.objects.filter((o) => !validateObject(o).some((d) => d.severity === 'Error'));
-  return compileMesh(objects, CURL);
-}
+const compile = (text: string): Compiled => compileYaml(text, CURL);
 
 /** The Envoy route of httpbin:14001 as `translate` prints it. */
 function httpbinRoute(text: string): JsonObject {
-  const out = resourcesAsJson(translateMesh(compile(text).mesh));
+  const out = envoyJson(compile(text).mesh);
   const vhosts = (out.routes as JsonObject[])[0].virtualHosts as JsonObject[];
   const vh = vhosts.find((v) => v.name === 'httpbin.httpbin.svc.cluster.local:14001');
   assert.ok(vh, 'virtual host httpbin.httpbin.svc.cluster.local:14001');

@@ -3,16 +3,15 @@
  * (spec/sources-kuma-fsm.md §2.1, §2.2): each rule's code, field path, line and wording.
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
-import { findAt, validateOne } from './pipeline';
-import { lineOf } from './yaml';
+import { Codes } from '../../src/lib/errors';
+import { expectError, expectWarning, findAt, validateOne } from './validation';
+import { indent } from './yaml';
 
 const FSM = 'policy.flomesh.io/v1alpha1';
 const OSM = 'policy.openservicemesh.io/v1alpha1';
 
 /** A Retry with the given `spec.retryPolicy` body (and optionally other spec lines). */
 function retry(policy: string, opts: { apiVersion?: string; source?: string; destinations?: string; extra?: string } = {}): string {
-  const indent = (block: string, n: number): string => block.trim().split('\n').map((l) => ' '.repeat(n) + l).join('\n');
   return `kind: Retry
 apiVersion: ${opts.apiVersion ?? FSM}
 metadata:
@@ -26,27 +25,6 @@ ${indent(opts.destinations ?? '- kind: Service\n  name: httpbin\n  namespace: ht
   retryPolicy:
 ${indent(policy, 4)}
 ${opts.extra ? indent(opts.extra, 2) : ''}`;
-}
-
-const errors = (ds: Diagnostic[]): Diagnostic[] => ds.filter((d) => d.severity === 'Error');
-
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): void {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.deepEqual(d.object, { kind: 'Retry', namespace: 'curl', name: 'retry' });
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-}
-
-function expectWarning(text: string, path: string, marker: string, message: string, code: string = Codes.UnsupportedField, severity = 'Warning'): void {
-  const ds = validateOne(text);
-  assert.deepEqual(errors(ds), [], 'no errors expected');
-  const d = findAt(ds, path);
-  assert.equal(d.severity, severity, d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
 }
 
 const SEED_POLICY = 'retryOn: "5xx"\nperTryTimeout: 1s\nnumRetries: 5\nretryBackoffBaseInterval: 1s';
@@ -117,7 +95,7 @@ describe('fsm Retry validation: values (§2.1, §5 item 14)', () => {
   });
 
   it('sub-millisecond precision is a warning and is rounded', () => {
-    expectWarning(retry('retryOn: 5xx\nperTryTimeout: 1500us'), 'spec.retryPolicy.perTryTimeout', 'perTryTimeout: 1500us', '2ms is used', Codes.SchemaValidation);
+    expectWarning(retry('retryOn: 5xx\nperTryTimeout: 1500us'), 'spec.retryPolicy.perTryTimeout', '2ms is used', { code: Codes.SchemaValidation, marker: 'perTryTimeout: 1500us' });
   });
 
   it('numRetries is a uint32: negative, fractional, quoted and > 4294967295 are errors', () => {
@@ -136,47 +114,47 @@ describe('fsm Retry validation: values (§2.1, §5 item 14)', () => {
 describe('fsm Retry validation: kinds OSM skips (§2.1 selection)', () => {
   it('a source that is not a ServiceAccount is a warning: the Retry applies to no proxy', () => {
     const t = retry('retryOn: 5xx', { source: 'kind: Deployment\nname: curl\nnamespace: curl' });
-    expectWarning(t, 'spec.source.kind', 'kind: Deployment', 'applies to no proxy');
+    expectWarning(t, 'spec.source.kind', 'applies to no proxy', { marker: 'kind: Deployment' });
   });
 
   it('the kind is case-sensitive, as OSM compares it, and the warning says so', () => {
     const t = retry('retryOn: 5xx', { source: 'kind: serviceaccount\nname: curl\nnamespace: curl' });
-    expectWarning(t, 'spec.source.kind', 'kind: serviceaccount', 'case-sensitive: write ServiceAccount');
+    expectWarning(t, 'spec.source.kind', 'case-sensitive: write ServiceAccount', { marker: 'kind: serviceaccount' });
   });
 
   it('a destination that is not a Service is a warning and is left out; the others stay', () => {
     const t = retry('retryOn: 5xx', { destinations: '- kind: Pod\n  name: httpbin\n  namespace: httpbin\n- kind: Service\n  name: httpbin\n  namespace: httpbin' });
-    expectWarning(t, 'spec.destinations[0].kind', 'kind: Pod', 'this entry is left out');
+    expectWarning(t, 'spec.destinations[0].kind', 'this entry is left out', { marker: 'kind: Pod' });
   });
 
   it('an empty destinations list is a warning', () => {
-    expectWarning(retry('retryOn: 5xx', { destinations: '[]' }), 'spec.destinations', '  destinations:', 'applies to no traffic', Codes.SchemaValidation);
+    expectWarning(retry('retryOn: 5xx', { destinations: '[]' }), 'spec.destinations', 'applies to no traffic', { code: Codes.SchemaValidation, marker: '  destinations:' });
   });
 });
 
 describe('fsm Retry validation: unknown fields and retryOn tokens', () => {
   it('unknown fields are UnsupportedField warnings, with a hint for known slips', () => {
-    expectWarning(retry('retryOn: 5xx\nattempts: 3'), 'spec.retryPolicy.attempts', 'attempts: 3', 'the field is numRetries');
-    expectWarning(retry('retryOn: 5xx\nfoo: 1'), 'spec.retryPolicy.foo', 'foo: 1', 'unknown field "foo" is ignored; accepted here: retryOn, perTryTimeout, numRetries, retryBackoffBaseInterval');
-    expectWarning(retry('retryOn: 5xx', { extra: 'tcp: {}' }), 'spec.tcp', 'tcp: {}', 'unknown field "tcp"');
-    expectWarning(retry('retryOn: 5xx', { source: 'kind: ServiceAccount\nname: curl\nnamespace: curl\nport: 80' }), 'spec.source.port', 'port: 80', 'unknown field "port"');
+    expectWarning(retry('retryOn: 5xx\nattempts: 3'), 'spec.retryPolicy.attempts', 'the field is numRetries', { marker: 'attempts: 3' });
+    expectWarning(retry('retryOn: 5xx\nfoo: 1'), 'spec.retryPolicy.foo', 'unknown field "foo" is ignored; accepted here: retryOn, perTryTimeout, numRetries, retryBackoffBaseInterval', { marker: 'foo: 1' });
+    expectWarning(retry('retryOn: 5xx', { extra: 'tcp: {}' }), 'spec.tcp', 'unknown field "tcp"', { marker: 'tcp: {}' });
+    expectWarning(retry('retryOn: 5xx', { source: 'kind: ServiceAccount\nname: curl\nnamespace: curl\nport: 80' }), 'spec.source.port', 'unknown field "port"', { marker: 'port: 80' });
   });
 
   it('§2.1 OSM: an unknown token (e.g. a status code) is kept verbatim but warned: Envoy ignores it', () => {
-    expectWarning(retry(SEED_POLICY.replace('"5xx"', '"5xx,503"'), { apiVersion: OSM }), 'spec.retryPolicy.retryOn', 'retryOn: "5xx,503"', 'Envoy ignores the retryOn token "503"', Codes.SchemaValidation);
+    expectWarning(retry(SEED_POLICY.replace('"5xx"', '"5xx,503"'), { apiVersion: OSM }), 'spec.retryPolicy.retryOn', 'Envoy ignores the retryOn token "503"', { code: Codes.SchemaValidation, marker: 'retryOn: "5xx,503"' });
   });
 
   it('§2.1 OSM: an empty retryOn is a warning (no default: nothing is retried)', () => {
-    expectWarning(retry(SEED_POLICY.replace('"5xx"', '""'), { apiVersion: OSM }), 'spec.retryPolicy.retryOn', 'retryOn: ""', 'no condition triggers a retry', Codes.SchemaValidation);
+    expectWarning(retry(SEED_POLICY.replace('"5xx"', '""'), { apiVersion: OSM }), 'spec.retryPolicy.retryOn', 'no condition triggers a retry', { code: Codes.SchemaValidation, marker: 'retryOn: ""' });
   });
 
   it('§2.2 FSM: status codes and ranges are fine; an empty retryOn is an Info (Pipy\'s default 5xx)', () => {
     assert.deepEqual(validateOne(retry('retryOn: "503,4xx,connect-failure"')), []);
-    expectWarning(retry('retryOn: ""'), 'spec.retryPolicy.retryOn', 'retryOn: ""', 'retries on 5xx', Codes.SchemaValidation, 'Info');
+    expectWarning(retry('retryOn: ""'), 'spec.retryPolicy.retryOn', 'retries on 5xx', { code: Codes.SchemaValidation, marker: 'retryOn: ""', severity: 'Info' });
   });
 
   it('§2.2 FSM: an unknown token is warned and left out, with a case hint for 5XX', () => {
-    expectWarning(retry('retryOn: "5XX"'), 'spec.retryPolicy.retryOn', 'retryOn: "5XX"', 'case-sensitive: write 5xx', Codes.SchemaValidation);
-    expectWarning(retry('retryOn: "5xx,999"'), 'spec.retryPolicy.retryOn', 'retryOn: "5xx,999"', 'unknown retryOn token "999" is left out', Codes.SchemaValidation);
+    expectWarning(retry('retryOn: "5XX"'), 'spec.retryPolicy.retryOn', 'case-sensitive: write 5xx', { code: Codes.SchemaValidation, marker: 'retryOn: "5XX"' });
+    expectWarning(retry('retryOn: "5xx,999"'), 'spec.retryPolicy.retryOn', 'unknown retryOn token "999" is left out', { code: Codes.SchemaValidation, marker: 'retryOn: "5xx,999"' });
   });
 });

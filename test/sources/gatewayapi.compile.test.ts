@@ -8,7 +8,8 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_PROXY, type GatewayConfig, type Route } from '../../src/ir/model';
 import { proxySelectors } from '../../src/sources';
-import { compileFor, conditionOf, doc, gateway, gatewayClass, gatewayProxy, httpRoute, join, service, type Compiled } from './gatewayapi.helpers';
+import { compileYaml, gatewayProxy, type Compiled } from './pipeline';
+import { conditionOf, doc, gateway, gatewayClass, httpRoute, join, service } from './gatewayapi.helpers';
 import { lineOf } from './yaml';
 
 const HTTP = '- {name: http, protocol: HTTP, port: 80}';
@@ -35,7 +36,7 @@ const TO_SVC = 'backendRefs: [{name: svc, port: 8080}]';
 
 describe('gatewayapi compile: which proxy gets what', () => {
   it('one gateway selector per Gateway, so each Gateway\'s proxy has its own view', () => {
-    const c = compileFor(join(gatewayClass(), gateway(HTTP), gateway(HTTP, 'other', 'ns2')));
+    const c = compileYaml(join(gatewayClass(), gateway(HTTP), gateway(HTTP, 'other', 'ns2')));
     assert.deepEqual(proxySelectors(c.accepted), [
       { kind: 'gateway', namespace: 'default', name: 'gw' },
       { kind: 'gateway', namespace: 'ns2', name: 'other' },
@@ -43,29 +44,29 @@ describe('gatewayapi compile: which proxy gets what', () => {
   });
   it('a sidecar gets no gateway; the Gateway\'s proxy gets its HTTP listeners', () => {
     const text = basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`);
-    assert.equal(compileFor(text, DEFAULT_PROXY).mesh.gateway, undefined);
-    const gw = gatewayOf(compileFor(text, GW_PROXY));
+    assert.equal(compileYaml(text, DEFAULT_PROXY).mesh.gateway, undefined);
+    const gw = gatewayOf(compileYaml(text, GW_PROXY));
     assert.deepEqual(gw.listeners.map((l) => [l.name, l.port, l.protocol]), [['http', 80, 'HTTP']]);
     assert.equal(gw.source.kind, 'Gateway');
   });
   it('the proxy of another (or no existing) Gateway gets nothing', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), gatewayProxy('default', 'missing'));
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), gatewayProxy('default', 'missing'));
     assert.equal(c.mesh.gateway, undefined);
   });
   it('a Gateway whose class does not exist is not served: Accepted Unknown (Pending)', () => {
-    const c = compileFor(join(gateway(HTTP), httpRoute(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gateway(HTTP), httpRoute(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
     assert.equal(c.mesh.gateway, undefined);
     const cond = conditionOf(c, 'Gateway', 'gw', 'Accepted');
     assert.deepEqual([cond.status, cond.reason], ['Unknown', 'Pending']);
     assert.equal(conditionOf(c, 'HTTPRoute', 'route', 'Accepted').reason, 'NoMatchingParent');
   });
   it('any controllerName is served: GatewayClass Accepted True', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`));
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`));
     assert.equal(conditionOf(c, 'GatewayClass', 'cls', 'Accepted').status, 'True');
   });
   it('a non-HTTP listener is left out and named in the Gateway\'s conditions', () => {
     const listeners = `${HTTP}\n- name: tcp\n  protocol: TCP\n  port: 9000`;
-    const c = compileFor(join(gatewayClass(), gateway(listeners)), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(listeners)), GW_PROXY);
     assert.deepEqual(gatewayOf(c).listeners.map((l) => l.name), ['http']);
     const accepted = conditionOf(c, 'Gateway', 'gw', 'Accepted');
     assert.deepEqual([accepted.status, accepted.reason], ['True', 'ListenersNotValid']);
@@ -73,7 +74,7 @@ describe('gatewayapi compile: which proxy gets what', () => {
     assert.equal(conditionOf(c, 'Gateway', 'gw', 'Programmed').status, 'True');
   });
   it('a Gateway with no HTTP listener is not Programmed (Invalid), and says so in a warning', () => {
-    const c = compileFor(join(gatewayClass(), gateway('- {name: udp, protocol: UDP, port: 53}')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway('- {name: udp, protocol: UDP, port: 53}')), GW_PROXY);
     const p = conditionOf(c, 'Gateway', 'gw', 'Programmed');
     assert.deepEqual([p.status, p.reason], ['False', 'Invalid']);
     assert.ok(c.diagnostics.some((d) => d.severity === 'Warning' && d.message.startsWith('Programmed False (Invalid)') && d.location?.path === 'spec.listeners'));
@@ -89,7 +90,7 @@ describe('gatewayapi compile: attachment (Accepted per parentRef)', () => {
   ];
   for (const [what, refs, reason, message] of cases) {
     it(`${what}: ${reason}`, () => {
-      const c = compileFor(basic(`${refs}\nrules:\n- ${TO_SVC}`), GW_PROXY);
+      const c = compileYaml(basic(`${refs}\nrules:\n- ${TO_SVC}`), GW_PROXY);
       const cond = conditionOf(c, 'HTTPRoute', 'route', 'Accepted');
       assert.deepEqual([cond.status, cond.reason], ['False', reason]);
       assert.match(cond.message, message);
@@ -97,7 +98,7 @@ describe('gatewayapi compile: attachment (Accepted per parentRef)', () => {
     });
   }
   it('allowedRoutes from Same refuses a route of another namespace: NotAllowedByListeners', () => {
-    const c = compileFor(join(gatewayClass(), gateway(HTTP), httpRoute(`parentRefs: [{name: gw, namespace: default}]\nrules:\n- ${TO_SVC}`, 'route', 'team-a'), service('svc', 8080, 'team-a')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(HTTP), httpRoute(`parentRefs: [{name: gw, namespace: default}]\nrules:\n- ${TO_SVC}`, 'route', 'team-a'), service('svc', 8080, 'team-a')), GW_PROXY);
     const cond = conditionOf(c, 'HTTPRoute', 'route', 'Accepted');
     assert.deepEqual([cond.status, cond.reason], ['False', 'NotAllowedByListeners']);
     assert.match(cond.message, /from is Same \(default\) and the route is in team-a/);
@@ -106,28 +107,28 @@ describe('gatewayapi compile: attachment (Accepted per parentRef)', () => {
     const listener = (from: string) => `- name: http\n  protocol: HTTP\n  port: 80\n  allowedRoutes:\n    namespaces:\n${from}`;
     const route = (ns: string) => httpRoute(`parentRefs: [{name: gw, namespace: default}]\nrules:\n- ${TO_SVC}`, `r-${ns}`, ns);
     const objects = (from: string) => join(gatewayClass(), gateway(listener(from)), route('team-a'), route('team-b'), service('svc', 8080, 'team-a'), service('svc', 8080, 'team-b'));
-    const all = compileFor(objects('      from: All'), GW_PROXY);
+    const all = compileYaml(objects('      from: All'), GW_PROXY);
     assert.equal(conditionOf(all, 'HTTPRoute', 'r-team-b', 'Accepted').status, 'True');
-    const sel = compileFor(objects('      from: Selector\n      selector:\n        matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [team-a]}]'), GW_PROXY);
+    const sel = compileYaml(objects('      from: Selector\n      selector:\n        matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [team-a]}]'), GW_PROXY);
     assert.equal(conditionOf(sel, 'HTTPRoute', 'r-team-a', 'Accepted').status, 'True');
     assert.equal(conditionOf(sel, 'HTTPRoute', 'r-team-b', 'Accepted').reason, 'NotAllowedByListeners');
     assert.deepEqual(routesOf(sel).map((r) => r.destinations[0].host), ['svc.team-a.svc.cluster.local']);
   });
   it('allowedRoutes.kinds without HTTPRoute refuses HTTPRoutes', () => {
     const listener = '- name: http\n  protocol: HTTP\n  port: 80\n  allowedRoutes: {kinds: [{kind: GRPCRoute}]}';
-    const c = compileFor(join(gatewayClass(), gateway(listener), httpRoute(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(listener), httpRoute(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
     assert.match(conditionOf(c, 'HTTPRoute', 'route', 'Accepted').message, /does not include HTTPRoute/);
   });
   it('a route on a listener that is not HTTP: NotAllowedByListeners', () => {
     const listeners = '- name: https\n  protocol: HTTPS\n  port: 443\n  tls: {certificateRefs: [{name: c}]}';
-    const c = compileFor(join(gatewayClass(), gateway(listeners), httpRoute(`parentRefs: [{name: gw, sectionName: https}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(listeners), httpRoute(`parentRefs: [{name: gw, sectionName: https}]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
     const cond = conditionOf(c, 'HTTPRoute', 'route', 'Accepted');
     assert.equal(cond.reason, 'NotAllowedByListeners');
     assert.match(cond.message, /https \(HTTPS\) is not served by Ricochet/);
   });
   it('every False condition is also a Warning at the field it is about, with its line', () => {
     const text = basic(`parentRefs: [{name: gw, sectionName: nope}]\nrules:\n- ${TO_SVC}`);
-    const c = compileFor(text, GW_PROXY);
+    const c = compileYaml(text, GW_PROXY);
     const d = c.diagnostics.find((x) => x.message.startsWith('Accepted False (NoMatchingParent)'));
     assert.ok(d, JSON.stringify(c.diagnostics));
     assert.equal(d.severity, 'Warning');
@@ -137,7 +138,7 @@ describe('gatewayapi compile: attachment (Accepted per parentRef)', () => {
   });
   it('conditions do not depend on the proxy compiled for', () => {
     const text = basic(`parentRefs: [{name: gw, sectionName: nope}, {name: gw, sectionName: http}]\nrules:\n- ${TO_SVC}`);
-    assert.deepEqual(compileFor(text, DEFAULT_PROXY).conditions, compileFor(text, GW_PROXY).conditions);
+    assert.deepEqual(compileYaml(text, DEFAULT_PROXY).conditions, compileYaml(text, GW_PROXY).conditions);
   });
 });
 
@@ -145,7 +146,7 @@ describe('gatewayapi compile: hostnames (listener ∩ route)', () => {
   function domains(listenerHost: string | undefined, routeHosts: string[]): string[][] {
     const listener = `- {name: http, protocol: HTTP, port: 80${listenerHost ? `, hostname: "${listenerHost}"` : ''}}`;
     const hosts = routeHosts.length > 0 ? `hostnames: [${routeHosts.map((h) => `"${h}"`).join(', ')}]\n` : '';
-    const c = compileFor(join(gatewayClass(), gateway(listener), httpRoute(`parentRefs: [{name: gw}]\n${hosts}rules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(listener), httpRoute(`parentRefs: [{name: gw}]\n${hosts}rules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
     return gatewayOf(c).listeners[0].virtualHosts.map((v) => v.domains);
   }
   it('neither sets one: *', () => assert.deepEqual(domains(undefined, []), [['*']]));
@@ -156,7 +157,7 @@ describe('gatewayapi compile: hostnames (listener ∩ route)', () => {
   });
   it('a wildcard route on an exact listener: the listener\'s hostname', () => assert.deepEqual(domains('foo.example.com', ['*.example.com']), [['foo.example.com']]));
   it('no intersection: NoMatchingListenerHostname at spec.hostnames', () => {
-    const c = compileFor(join(gatewayClass(), gateway('- {name: http, protocol: HTTP, port: 80, hostname: a.com}'), httpRoute(`parentRefs: [{name: gw}]\nhostnames: [b.com]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway('- {name: http, protocol: HTTP, port: 80, hostname: a.com}'), httpRoute(`parentRefs: [{name: gw}]\nhostnames: [b.com]\nrules:\n- ${TO_SVC}`), service('svc')), GW_PROXY);
     assert.equal(conditionOf(c, 'HTTPRoute', 'route', 'Accepted').reason, 'NoMatchingListenerHostname');
     assert.ok(c.diagnostics.some((d) => d.location?.path === 'spec.hostnames' && d.message.includes('NoMatchingListenerHostname')));
   });
@@ -165,17 +166,17 @@ describe('gatewayapi compile: hostnames (listener ∩ route)', () => {
 describe('gatewayapi compile: matches and precedence (HTTPRouteRule.matches)', () => {
   it('PathPrefix /api matches path elements: exact /api, then prefix /api/ (a trailing / is ignored)', () => {
     for (const value of ['/api', '/api/']) {
-      const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- matches: [{path: {type: PathPrefix, value: "${value}"}}]\n  ${TO_SVC}`), GW_PROXY);
+      const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- matches: [{path: {type: PathPrefix, value: "${value}"}}]\n  ${TO_SVC}`), GW_PROXY);
       assert.deepEqual(routesOf(c).map((r) => r.match.uri), [{ exact: '/api' }, { prefix: '/api/' }], value);
     }
   });
   it('no matches means PathPrefix / (the CRD default)', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}`), GW_PROXY);
     assert.deepEqual(routesOf(c).map((r) => r.match), [{ uri: { prefix: '/' }, headers: [] }]);
   });
   it('headers (names lower-cased), regular expressions, query parameters and method reach the IR', () => {
     const m = 'matches:\n  - path: {type: RegularExpression, value: "/v[0-9]+/.*"}\n    headers: [{name: X-Env, value: prod}, {type: RegularExpression, name: X-Id, value: "[a-f]+"}]\n    queryParams: [{name: debug, value: "1"}]\n    method: POST';
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${m}\n  ${TO_SVC}`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${m}\n  ${TO_SVC}`), GW_PROXY);
     assert.deepEqual(routesOf(c)[0].match, {
       uri: { regex: '/v[0-9]+/.*' },
       headers: [{ name: 'x-env', match: { exact: 'prod' } }, { name: 'x-id', match: { regex: '[a-f]+' } }],
@@ -194,12 +195,12 @@ describe('gatewayapi compile: matches and precedence (HTTPRouteRule.matches)', (
       '- matches: [{path: {type: RegularExpression, value: "/r.*"}}]',
       '- matches: [{path: {type: Exact, value: /x}}]',
     ].map((r) => `${r}\n  ${TO_SVC}`).join('\n');
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n${rules}`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n${rules}`), GW_PROXY);
     assert.deepEqual(routesOf(c).map((r) => r.name), [7, 6, 5, 5, 4, 4, 3, 2, 1, 0].map((i) => `httproute/default/route/rule/${i}/match/0`));
   });
   it('ties across routes: the oldest creationTimestamp first, then namespace/name; within a route, rule order', () => {
     const mk = (name: string, created?: string) => httpRoute(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}\n- ${TO_SVC}`, name, 'default', created);
-    const c = compileFor(join(gatewayClass(), gateway(HTTP), mk('b-new', '2024-01-02T00:00:00Z'), mk('c-old', '2024-01-01T00:00:00Z'), mk('a-none'), service('svc')), GW_PROXY);
+    const c = compileYaml(join(gatewayClass(), gateway(HTTP), mk('b-new', '2024-01-02T00:00:00Z'), mk('c-old', '2024-01-01T00:00:00Z'), mk('a-none'), service('svc')), GW_PROXY);
     assert.deepEqual(routesOf(c).map((r) => r.name), [
       'httproute/default/c-old/rule/0/match/0', 'httproute/default/c-old/rule/1/match/0',
       'httproute/default/b-new/rule/0/match/0', 'httproute/default/b-new/rule/1/match/0',
@@ -207,12 +208,12 @@ describe('gatewayapi compile: matches and precedence (HTTPRouteRule.matches)', (
     ]);
   });
   it('timeouts.request is the route timeout; unset is 0 (none)', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}\n  timeouts: {request: 1m30s}\n- matches: [{path: {value: /b}}]\n  ${TO_SVC}`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}\n  timeouts: {request: 1m30s}\n- matches: [{path: {value: /b}}]\n  ${TO_SVC}`), GW_PROXY);
     assert.deepEqual(routesOf(c).map((r) => r.timeoutMs), [0, 0, 90_000]);
   });
   it('route provenance points at the match', () => {
     const text = basic(`parentRefs: [{name: gw}]\nrules:\n- matches:\n  - path: {value: /here}\n  ${TO_SVC}`);
-    const src = routesOf(compileFor(text, GW_PROXY))[0].source;
+    const src = routesOf(compileYaml(text, GW_PROXY))[0].source;
     assert.ok(src !== 'default');
     assert.deepEqual([src.kind, src.namespace, src.name, src.line], ['HTTPRoute', 'default', 'route', lineOf(text, 'path: {value: /here}')]);
   });
@@ -221,7 +222,7 @@ describe('gatewayapi compile: matches and precedence (HTTPRouteRule.matches)', (
 describe('gatewayapi compile: backendRefs (ResolvedRefs)', () => {
   it('weights default to 1; weight 0 is left out', () => {
     const refs = 'backendRefs:\n  - {name: svc, port: 8080}\n  - {name: svc2, port: 8080, weight: 3}\n  - {name: svc3, port: 8080, weight: 0}';
-    const c = compileFor(join(basic(`parentRefs: [{name: gw}]\nrules:\n- ${refs}`), service('svc2'), service('svc3')), GW_PROXY);
+    const c = compileYaml(join(basic(`parentRefs: [{name: gw}]\nrules:\n- ${refs}`), service('svc2'), service('svc3')), GW_PROXY);
     assert.deepEqual(routesOf(c)[0].destinations, [
       { host: 'svc.default.svc.cluster.local', port: 8080, weight: 1 },
       { host: 'svc2.default.svc.cluster.local', port: 8080, weight: 3 },
@@ -229,7 +230,7 @@ describe('gatewayapi compile: backendRefs (ResolvedRefs)', () => {
     assert.equal(conditionOf(c, 'HTTPRoute', 'route', 'ResolvedRefs').status, 'True');
   });
   it('a missing Service: BackendNotFound; its share goes to a name without a cluster', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{name: nope, port: 80}]`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{name: nope, port: 80}]`), GW_PROXY);
     const cond = conditionOf(c, 'HTTPRoute', 'route', 'ResolvedRefs');
     assert.deepEqual([cond.status, cond.reason], ['False', 'BackendNotFound']);
     assert.match(cond.message, /Service default\/nope not found/);
@@ -237,30 +238,30 @@ describe('gatewayapi compile: backendRefs (ResolvedRefs)', () => {
     assert.ok(c.diagnostics.some((d) => d.location?.path === 'spec.rules[0].backendRefs[0].name' && d.message.startsWith('ResolvedRefs False (BackendNotFound)')));
   });
   it('a port the Service does not have: BackendNotFound', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{name: svc, port: 9090}]`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{name: svc, port: 9090}]`), GW_PROXY);
     assert.match(conditionOf(c, 'HTTPRoute', 'route', 'ResolvedRefs').message, /has no port 9090; its ports: 8080/);
   });
   it('a kind other than core Service: InvalidKind', () => {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: svc, port: 8080}]`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{group: multicluster.x-k8s.io, kind: ServiceImport, name: svc, port: 8080}]`), GW_PROXY);
     assert.equal(conditionOf(c, 'HTTPRoute', 'route', 'ResolvedRefs').reason, 'InvalidKind');
   });
   it('another namespace needs a ReferenceGrant there: RefNotPermitted without, resolved with', () => {
     const route = `parentRefs: [{name: gw}]\nrules:\n- backendRefs: [{name: svc, namespace: other, port: 8080}]`;
     const base = join(gatewayClass(), gateway(HTTP), httpRoute(route), service('svc', 8080, 'other'));
-    const without = compileFor(base, GW_PROXY);
+    const without = compileYaml(base, GW_PROXY);
     assert.equal(conditionOf(without, 'HTTPRoute', 'route', 'ResolvedRefs').reason, 'RefNotPermitted');
     const grant = (toName: string) => doc('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant', 'g', `from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]\nto: [{group: "", kind: Service${toName}}]`, 'other');
-    const withGrant = compileFor(join(base, grant('')), GW_PROXY);
+    const withGrant = compileYaml(join(base, grant('')), GW_PROXY);
     assert.equal(conditionOf(withGrant, 'HTTPRoute', 'route', 'ResolvedRefs').status, 'True');
     assert.deepEqual(routesOf(withGrant)[0].destinations, [{ host: 'svc.other.svc.cluster.local', port: 8080, weight: 1 }]);
-    const otherName = compileFor(join(base, grant(', name: not-svc')), GW_PROXY);
+    const otherName = compileYaml(join(base, grant(', name: not-svc')), GW_PROXY);
     assert.equal(conditionOf(otherName, 'HTTPRoute', 'route', 'ResolvedRefs').reason, 'RefNotPermitted');
   });
 });
 
 describe('gatewayapi compile: rules[].retry (GEP-1731)', () => {
   function retryOf(ruleExtra: string): Route['retry'] {
-    const c = compileFor(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}\n  ${ruleExtra}`), GW_PROXY);
+    const c = compileYaml(basic(`parentRefs: [{name: gw}]\nrules:\n- ${TO_SVC}\n  ${ruleExtra}`), GW_PROXY);
     return routesOf(c)[0].retry;
   }
   it('no retry: no policy, a default-level decision (a destination policy may still apply)', () => {

@@ -4,32 +4,9 @@
  * the upstream webhook's checks (apis/v1/validation/httproute.go): code, field path, line, wording.
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
-import { findAt, validateOne } from './pipeline';
-import { lineOf } from './yaml';
+import { Codes } from '../../src/lib/errors';
+import { expectClean, expectError, expectWarning, findAt, validateOne } from './validation';
 import { doc, gateway, GW, httpRoute } from './gatewayapi.helpers';
-
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-  return d;
-}
-
-function expectWarning(text: string, path: string, message: string, code: string = Codes.UnsupportedField): void {
-  const ds = validateOne(text);
-  assert.deepEqual(ds.filter((d) => d.severity === 'Error').map((d) => d.message), [], 'no errors expected');
-  const d = findAt(ds, path);
-  assert.equal(d.severity, 'Warning');
-  assert.equal(d.code, code);
-  assert.ok(d.message.includes(message), d.message);
-}
-
-function expectValid(text: string): void {
-  assert.deepEqual(validateOne(text).filter((d) => d.severity !== 'Info'), []);
-}
 
 const HTTP = '- {name: http, protocol: HTTP, port: 80}';
 
@@ -47,7 +24,7 @@ describe('gatewayapi validation: GatewayClass (gatewayclass_types.go)', () => {
     expectError(t, 'spec.controllerName', 'controllerName:', 'invalid controller name "example.com"');
   });
   it('a GatewayClass is cluster-scoped: a namespace written anyway is ignored, not an error', () => {
-    expectValid(doc(GW, 'GatewayClass', 'cls', 'controllerName: flomesh.io/gateway-controller', 'server'));
+    expectClean(doc(GW, 'GatewayClass', 'cls', 'controllerName: flomesh.io/gateway-controller', 'server'));
   });
 });
 
@@ -74,7 +51,7 @@ describe('gatewayapi validation: Gateway (gateway_types.go)', () => {
   });
   it('a hostname is lower-case, with an optional leading *. label', () => {
     expectError(gateway('- {name: http, protocol: HTTP, port: 80, hostname: Foo.com}'), 'spec.listeners[0].hostname', 'Foo.com', 'invalid hostname "Foo.com"');
-    expectValid(gateway('- {name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}'));
+    expectClean(gateway('- {name: http, protocol: HTTP, port: 80, hostname: "*.example.com"}'));
   });
   it("tls must not be specified for protocols ['HTTP', 'TCP', 'UDP'] (CEL)", () => {
     const t = gateway('- name: http\n  protocol: HTTP\n  port: 80\n  tls: {mode: Terminate}');
@@ -148,7 +125,7 @@ describe('gatewayapi validation: HTTPRoute matches (httproute_types.go, validati
     expectError(t, 'spec.rules[0].matches[0].method', 'method: get', 'Unsupported value: "get"');
   });
   it('regular expression header and query matches are accepted', () => {
-    expectValid(rule('matches: [{headers: [{type: RegularExpression, name: x, value: "v[0-9]+"}], queryParams: [{type: RegularExpression, name: q, value: "^a"}]}]'));
+    expectClean(rule('matches: [{headers: [{type: RegularExpression, name: x, value: "v[0-9]+"}], queryParams: [{type: RegularExpression, name: q, value: "^a"}]}]'));
   });
 });
 
@@ -234,6 +211,6 @@ describe('gatewayapi validation: ReferenceGrant (referencegrant_types.go)', () =
     expectError(t, 'spec.to[0].group', 'kind: Service', 'group is required', Codes.MissingField);
   });
   it('a ReferenceGrant naming the core group is valid', () => {
-    expectValid(doc('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant', 'g', 'from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: a}]\nto: [{group: "", kind: Service, name: svc}]'));
+    expectClean(doc('gateway.networking.k8s.io/v1beta1', 'ReferenceGrant', 'g', 'from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: a}]\nto: [{group: "", kind: Service, name: svc}]'));
   });
 });

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { Codes } from '../../src/lib/errors';
 import type { Route, VirtualHost } from '../../src/ir/model';
-import { runPipeline } from './pipeline';
+import { compileYaml } from './pipeline';
 import { httpEntry, lineOf, se, vs } from './yaml';
 
 function hostsOf(vhosts: VirtualHost[]): string[] {
@@ -10,7 +10,7 @@ function hostsOf(vhosts: VirtualHost[]): string[] {
 }
 
 function routesOf(text: string, host: string, port = 80): Route[] {
-  const vh = runPipeline(text).mesh.virtualHosts.find((v) => v.host === host && v.port === port);
+  const vh = compileYaml(text).mesh.virtualHosts.find((v) => v.host === host && v.port === port);
   assert.ok(vh, `no virtual host ${host}:${port}`);
   return vh.routes;
 }
@@ -22,8 +22,8 @@ describe('istio compileMesh', () => {
       se('hosts: [c.example.com]\nresolution: DNS\nports: [{number: 80, name: http, protocol: HTTP}]', 'c', 'other'),
       vs('hosts: [c.example.com]\nhttp:\n- route: [{destination: {host: a.example.com}}]', 'c', 'other'),
     ];
-    const forward = runPipeline(docs.join('---\n'));
-    const backward = runPipeline([...docs].reverse().join('---\n'));
+    const forward = compileYaml(docs.join('---\n'));
+    const backward = compileYaml([...docs].reverse().join('---\n'));
     assert.deepEqual(hostsOf(forward.mesh.virtualHosts), ['a.example.com:80', 'a.example.com:9090', 'b.example.com:80', 'b.example.com:9090', 'c.example.com:80']);
     assert.deepEqual(forward.mesh.services.map((s) => s.host), ['a.example.com', 'b.example.com', 'c.example.com']);
     // Provenance lines and document indexes differ with the order; everything else must not.
@@ -50,13 +50,13 @@ describe('istio compileMesh', () => {
 
   it('§4.4 only HTTP, HTTP2, GRPC (and GRPC-WEB) ports get virtual hosts', () => {
     const text = se('hosts: [m.example.com]\nresolution: DNS\nports:\n- {number: 1, name: a, protocol: HTTP}\n- {number: 2, name: b, protocol: HTTP2}\n- {number: 3, name: c, protocol: GRPC}\n- {number: 4, name: d, protocol: GRPC-WEB}\n- {number: 5, name: e, protocol: HTTPS}\n- {number: 6, name: f, protocol: TLS}\n- {number: 7, name: g, protocol: TCP}\n- {number: 8, name: h, protocol: UDP}\n- {number: 9, name: i, protocol: HTTP_PROXY}');
-    assert.deepEqual(hostsOf(runPipeline(text).mesh.virtualHosts), ['m.example.com:1', 'm.example.com:2', 'm.example.com:3', 'm.example.com:4', 'm.example.com:9']);
+    assert.deepEqual(hostsOf(compileYaml(text).mesh.virtualHosts), ['m.example.com:1', 'm.example.com:2', 'm.example.com:3', 'm.example.com:4', 'm.example.com:9']);
   });
 
   it('provenance on services and routes names kind, apiVersion, namespace, name, file and line', () => {
     const vsText = vs('hosts: [ok.example.com]\nhttp:\n- match: [{uri: {prefix: /a}}]\n  route: [{destination: {host: ok.example.com}}]\n  retries: {attempts: 4}', 'routes', 'team');
     const text = `${httpEntry()}---\n${vsText}`;
-    const { mesh } = runPipeline(text);
+    const { mesh } = compileYaml(text);
     assert.deepEqual(mesh.services[0].source, { kind: 'ServiceEntry', apiVersion: 'networking.istio.io/v1', namespace: 'default', name: 'se', file: 'input.yaml', line: lineOf(text, 'hosts: [ok.example.com]') });
     const route = mesh.virtualHosts[0].routes[0];
     const line = lineOf(text, 'match: [{uri: {prefix: /a}}]');
@@ -67,7 +67,7 @@ describe('istio compileMesh', () => {
 
   it('short names resolve to <name>.<vs namespace>.svc.cluster.local', () => {
     const text = `${se('hosts: [reviews.shop.svc.cluster.local]\nlocation: MESH_INTERNAL\nresolution: STATIC\nendpoints: [{address: 10.0.0.1}]\nports: [{number: 9080, name: http, protocol: HTTP}]')}---\n${vs('hosts: [reviews]\nhttp:\n- route: [{destination: {host: reviews}}]\n  retries: {attempts: 1}', 'reviews', 'shop')}`;
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     assert.deepEqual(diagnostics, []);
     const route = mesh.virtualHosts[0].routes[0];
     assert.deepEqual(route.destinations, [{ host: 'reviews.shop.svc.cluster.local', port: 9080, weight: 100 }]);
@@ -76,14 +76,14 @@ describe('istio compileMesh', () => {
 
   it('a short host a ServiceEntry declares means exactly that host', () => {
     const text = `${httpEntry('resolution: DNS', 'legacy')}---\n${vs('hosts: [legacy]\nhttp:\n- route: [{destination: {host: legacy}}]\n  retries: {attempts: 1}', 'v', 'elsewhere')}`;
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     assert.deepEqual(diagnostics, []);
     assert.deepEqual(mesh.virtualHosts[0].routes[0].destinations, [{ host: 'legacy', port: 80, weight: 100 }]);
   });
 
   it('a VirtualService host nobody declares: no virtual host, a ReferencedResourceNotFound warning', () => {
     const text = vs('hosts: [httpstat.us]\nhttp:\n- route: [{destination: {host: httpstat.us}}]\n  retries: {attempts: 3}');
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     assert.deepEqual(mesh.virtualHosts, []);
     assert.deepEqual(diagnostics.map((d) => [d.severity, d.code, d.location?.path, d.location?.line]), [
       ['Warning', Codes.ReferencedResourceNotFound, 'spec.hosts[0]', lineOf(text, 'hosts:')],
@@ -95,7 +95,7 @@ describe('istio compileMesh', () => {
   it('two VirtualServices for one host: the first by (namespace, name) wins, the other is warned about', () => {
     const route = (attempts: number): string => `hosts: [ok.example.com]\nhttp:\n- route: [{destination: {host: ok.example.com}}]\n  retries: {attempts: ${attempts}}`;
     const text = [httpEntry(), vs(route(9), 'zzz', 'a'), vs(route(1), 'aaa', 'b'), vs(route(5), 'mmm', 'a')].join('---\n');
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     assert.equal(mesh.virtualHosts[0].routes[0].retry.policy?.numRetries, 5);
     assert.deepEqual(diagnostics.map((d) => [d.code, `${d.object?.namespace}/${d.object?.name}`]), [[Codes.ConflictingPolicies, 'a/zzz'], [Codes.ConflictingPolicies, 'b/aaa']]);
     assert.match(diagnostics[0].message, /already routed by VirtualService a\/mmm/);
@@ -103,14 +103,14 @@ describe('istio compileMesh', () => {
 
   it('a wildcard VirtualService host covers the registry hosts under it', () => {
     const text = `${se('hosts: [a.corp.example, b.corp.example, c.other.example]\nresolution: DNS\nports: [{number: 80, name: http, protocol: HTTP}]')}---\n${vs('hosts: ["*.corp.example"]\nhttp:\n- route: [{destination: {host: a.corp.example}}]\n  retries: {attempts: 6}')}`;
-    const { mesh } = runPipeline(text);
+    const { mesh } = compileYaml(text);
     const attempts = mesh.virtualHosts.map((v) => `${v.host}:${v.routes[0].retry.policy?.numRetries}`);
     assert.deepEqual(attempts, ['a.corp.example:6', 'b.corp.example:6', 'c.other.example:2']);
   });
 
   it('a VirtualService naming one host under a wildcard ServiceEntry is told which routes that host takes', () => {
     const text = `${httpEntry('resolution: NONE', '"*.example.com"')}---\n${vs('hosts: [a.example.com]\nhttp:\n- route: [{destination: {host: "*.example.com"}}]')}`;
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     assert.deepEqual(hostsOf(mesh.virtualHosts), ['*.example.com:80']);
     assert.equal(mesh.virtualHosts[0].routes[0].name, 'default');
     assert.deepEqual(diagnostics.map((d) => [d.code, d.location?.path]), [[Codes.ReferencedResourceNotFound, 'spec.hosts[0]']]);
@@ -143,7 +143,7 @@ describe('istio compileMesh', () => {
       se('hosts: [two.example.com]\nresolution: DNS\nports:\n- {number: 80, name: http, protocol: HTTP}\n- {number: 9000, name: http-b, protocol: HTTP}', 'two'),
       vs('hosts: [front.example.com]\nhttp:\n- match: [{uri: {prefix: /one}}]\n  route: [{destination: {host: one.example.com}}]\n- match: [{uri: {prefix: /pinned}}]\n  route: [{destination: {host: two.example.com, port: {number: 9000}}}]\n- route: [{destination: {host: two.example.com}}]'),
     ].join('---\n');
-    const { mesh, diagnostics } = runPipeline(text);
+    const { mesh, diagnostics } = compileYaml(text);
     const dest = (port: number): string[] => mesh.virtualHosts.find((v) => v.host === 'front.example.com' && v.port === port)!.routes.map((r) => `${r.destinations[0].host}:${r.destinations[0].port}`);
     assert.deepEqual(dest(80), ['one.example.com:7000', 'two.example.com:9000', 'two.example.com:80']);
     assert.deepEqual(dest(8080), ['one.example.com:7000', 'two.example.com:9000', 'two.example.com:8080']);
@@ -153,7 +153,7 @@ describe('istio compileMesh', () => {
 
   it('routes do not share objects: changing one policy leaves the others alone', () => {
     const text = `${se('hosts: [ok.example.com]\nresolution: DNS\nports:\n- {number: 80, name: http, protocol: HTTP}\n- {number: 81, name: http-alt, protocol: HTTP}')}---\n${vs('hosts: [ok.example.com]\nhttp:\n- route: [{destination: {host: ok.example.com}}]\n  retries: {attempts: 3, retryOn: "503"}')}`;
-    const { mesh } = runPipeline(text);
+    const { mesh } = compileYaml(text);
     const [a, b] = mesh.virtualHosts.map((v) => v.routes[0]);
     a.retry.policy!.retriableStatusCodes.push(404);
     a.match.headers.push({ name: 'x', match: { exact: 'y' } });
@@ -163,7 +163,7 @@ describe('istio compileMesh', () => {
 
   it('objects that failed validation are the caller\'s to leave out; compileMesh never re-reports per-object findings', () => {
     const text = `${httpEntry('resolution: DNS\nexportTo: ["."]')}`;
-    const { diagnostics } = runPipeline(text);
+    const { diagnostics } = compileYaml(text);
     assert.deepEqual(diagnostics.map((d) => d.location?.path), ['spec.exportTo']);
   });
 });

@@ -4,10 +4,10 @@
  * (GetPortLevelTrafficPolicy, MergeSubsetTrafficPolicy, mergeDestinationRule; spec/sources-istio.md §5).
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
+import { Codes } from '../../src/lib/errors';
 import { DEFAULT_PROXY, type ClusterPolicy, type Service } from '../../src/ir/model';
-import { findAt, runPipeline, validateOne } from './pipeline';
-import { compileYaml } from './kubernetes.helpers';
+import { compileYaml } from './pipeline';
+import { expectError, expectValid, expectWarning, findAt, validateOne } from './validation';
 import { lineOf, se, vs } from './yaml';
 
 /** A DestinationRule whose `spec` is the given YAML block (indented by two). */
@@ -31,29 +31,6 @@ endpoints:
 - {address: 10.0.0.1, labels: {version: v1}}
 - {address: 10.0.0.2, labels: {version: v2}}
 `);
-
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.deepEqual(d.object, { kind: 'DestinationRule', namespace: 'default', name: 'dr' });
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-  return d;
-}
-
-function expectWarning(text: string, path: string, message: string, code: string = Codes.UnsupportedField): void {
-  const ds = validateOne(text);
-  assert.deepEqual(ds.filter((d) => d.severity === 'Error'), [], 'no errors expected');
-  const d = findAt(ds, path);
-  assert.equal(d.severity, 'Warning');
-  assert.equal(d.code, code);
-  assert.ok(d.message.includes(message), d.message);
-}
-
-function expectValid(text: string): void {
-  assert.deepEqual(validateOne(text).filter((d) => d.severity === 'Error'), []);
-}
 
 describe('istio validation: DestinationRule (ValidateDestinationRule, §5)', () => {
   const TP = 'spec.trafficPolicy';
@@ -103,7 +80,7 @@ describe('istio validation: DestinationRule (ValidateDestinationRule, §5)', () 
       expectError(drPolicy('connectionPool:\n  http: {h2UpgradePolicy: UPGRADE, useClientProtocol: true}'), `${CP}.http`, 'h2UpgradePolicy', 'use client protocol must not be true when H2UpgradePolicy is UPGRADE');
     });
     it('maxRetries: 0 is accepted but warned: Istio cannot express 0 (it means unset)', () => {
-      expectWarning(drPolicy('connectionPool:\n  http: {maxRetries: 0}'), `${CP}.http.maxRetries`, 'maxRetries: 0 means "unset"', Codes.SchemaValidation);
+      expectWarning(drPolicy('connectionPool:\n  http: {maxRetries: 0}'), `${CP}.http.maxRetries`, 'maxRetries: 0 means "unset"', { code: Codes.SchemaValidation });
     });
     it('tcpKeepalive and h2 settings are warned as not supported yet', () => {
       expectWarning(drPolicy('connectionPool:\n  tcp: {tcpKeepalive: {time: 7200s}}'), `${CP}.tcp.tcpKeepalive`, 'not supported by Ricochet yet');
@@ -172,7 +149,7 @@ describe('istio validation: DestinationRule (ValidateDestinationRule, §5)', () 
       expectError(drPolicy('portLevelSettings:\n- port: {number: 0}\n  loadBalancer: {simple: RANDOM}'), `${PL}[0].port.number`, 'number: 0', 'port number 0 must be in the range 1..65535');
     });
     it('a port listed twice is warned about: the first entry applies', () => {
-      expectWarning(drPolicy('portLevelSettings:\n- port: {number: 80}\n  loadBalancer: {simple: RANDOM}\n- port: {number: 80}\n  loadBalancer: {simple: ROUND_ROBIN}'), `${PL}[1].port.number`, 'only the first entry for a port applies', Codes.ConflictingPolicies);
+      expectWarning(drPolicy('portLevelSettings:\n- port: {number: 80}\n  loadBalancer: {simple: RANDOM}\n- port: {number: 80}\n  loadBalancer: {simple: ROUND_ROBIN}'), `${PL}[1].port.number`, 'only the first entry for a port applies', { code: Codes.ConflictingPolicies });
     });
   });
 
@@ -278,13 +255,13 @@ subsets:
     const { service, policy } = policiesOf(text);
     assert.deepEqual(service.subsets, [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }]);
     assert.deepEqual(policy(80)?.policy, { loadBalancer: { simple: 'RANDOM' } });
-    const warnings = runPipeline(text).diagnostics.filter((d) => d.code === Codes.ConflictingPolicies);
+    const warnings = compileYaml(text).diagnostics.filter((d) => d.code === Codes.ConflictingPolicies);
     assert.deepEqual(warnings.map((d) => [d.object?.name, d.location?.path]), [['b', 'spec.subsets[0].name'], ['b', 'spec.trafficPolicy']]);
     assert.match(warnings[1].message, /already has a trafficPolicy from DestinationRule default\/a/);
   });
 
   it('a rule for a host nobody declares is warned about', () => {
-    const d = runPipeline(`${ENTRY}---\n${dr('host: nobody.example.com\nsubsets: [{name: v1}]')}`).diagnostics.find((x) => x.code === Codes.ReferencedResourceNotFound);
+    const d = compileYaml(`${ENTRY}---\n${dr('host: nobody.example.com\nsubsets: [{name: v1}]')}`).diagnostics.find((x) => x.code === Codes.ReferencedResourceNotFound);
     assert.ok(d);
     assert.match(d.message, /no service declares host nobody.example.com/);
   });
@@ -311,13 +288,13 @@ describe('istio compile: routes and DestinationRules (§1.2, §1.8, §4.3)', () 
   });
   it('a subset no rule defines is a ReferencedResourceNotFound warning naming the missing cluster', () => {
     const text = `${ENTRY}---\n${hashRule}---\n${route('  - destination: {host: ok.example.com, subset: v2, port: {number: 80}}')}`;
-    const d = findAt(runPipeline(text).diagnostics, 'spec.http[0].route[0].destination.subset');
+    const d = findAt(compileYaml(text).diagnostics, 'spec.http[0].route[0].destination.subset');
     assert.equal(d.code, Codes.ReferencedResourceNotFound);
     assert.equal(d.location?.line, lineOf(text, 'subset: v2'));
     assert.match(d.message, /no DestinationRule for host ok.example.com defines subset v2; requests routed there fail \(no such cluster outbound\|80\|v2\|ok.example.com\)/);
   });
   it('a defined subset is not warned about', () => {
     const text = `${ENTRY}---\n${hashRule}---\n${route('  - destination: {host: ok.example.com, subset: v1, port: {number: 80}}')}`;
-    assert.deepEqual(runPipeline(text).diagnostics.filter((d) => d.severity !== 'Warning' || d.code === Codes.ReferencedResourceNotFound), []);
+    assert.deepEqual(compileYaml(text).diagnostics.filter((d) => d.severity !== 'Warning' || d.code === Codes.ReferencedResourceNotFound), []);
   });
 });

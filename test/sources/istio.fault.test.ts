@@ -3,10 +3,11 @@
  * and delay parts) and what reaches the IR route (spec/sources-istio.md §3).
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
+import { Codes } from '../../src/lib/errors';
 import type { Route } from '../../src/ir/model';
-import { findAt, runPipeline, validateOne } from './pipeline';
-import { httpEntry, lineOf, vs } from './yaml';
+import { compileYaml } from './pipeline';
+import { expectError, expectWarning } from './validation';
+import { httpEntry, vs } from './yaml';
 
 /** A VirtualService for ok.example.com whose single route has the given `fault` block. */
 function withFault(fault: string): string {
@@ -16,25 +17,8 @@ function withFault(fault: string): string {
 
 const F = 'spec.http[0].fault';
 
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-  return d;
-}
-
-function expectWarning(text: string, path: string, message: string): void {
-  const ds = validateOne(text);
-  assert.deepEqual(ds.filter((d) => d.severity === 'Error'), [], 'no errors expected');
-  const d = findAt(ds, path);
-  assert.equal(d.severity, 'Warning');
-  assert.ok(d.message.includes(message), d.message);
-}
-
 function routeOf(fault: string): Route {
-  const { mesh } = runPipeline(`${httpEntry()}---\n${withFault(fault)}`);
+  const { mesh } = compileYaml(`${httpEntry()}---\n${withFault(fault)}`);
   const route = mesh.virtualHosts.find((v) => v.host === 'ok.example.com')?.routes[0];
   assert.ok(route);
   return route;
@@ -61,7 +45,7 @@ describe('istio validation: http[].fault (validateHTTPFaultInjection, §3)', () 
     expectError(withFault('abort: {httpStatus: 503, grpcStatus: UNAVAILABLE, percentage: {value: 1}}'), `${F}.abort`, 'abort', 'only one of httpStatus or grpcStatus');
   });
   it('an abort without an error type is warned about and dropped', () => {
-    expectWarning(withFault('abort: {percentage: {value: 10}}'), `${F}.abort`, 'abort configured, but error type not set');
+    expectWarning(withFault('abort: {percentage: {value: 10}}'), `${F}.abort`, 'abort configured, but error type not set', { code: Codes.SchemaValidation });
     assert.equal(routeOf('abort: {percentage: {value: 10}}\ndelay: {fixedDelay: 1s, percentage: {value: 1}}').fault?.abort, undefined);
   });
   it('fixedDelay is at least 1ms; exponentialDelay is rejected', () => {
@@ -72,8 +56,8 @@ describe('istio validation: http[].fault (validateHTTPFaultInjection, §3)', () 
     expectError(withFault('delay: {fixedDelay: 1s, percent: 120}'), `${F}.delay.percent`, 'delay', 'percentage 120 is not in range 0..100');
   });
   it('no percentage: accepted, but warned that nothing happens', () => {
-    expectWarning(withFault('abort: {httpStatus: 503}'), `${F}.abort`, 'no request is aborted');
-    expectWarning(withFault('delay: {fixedDelay: 1s}'), `${F}.delay`, 'no request is delayed');
+    expectWarning(withFault('abort: {httpStatus: 503}'), `${F}.abort`, 'no request is aborted', { code: Codes.SchemaValidation });
+    expectWarning(withFault('delay: {fixedDelay: 1s}'), `${F}.delay`, 'no request is delayed', { code: Codes.SchemaValidation });
   });
   it('abort.percent (removed from the API) gets a hint', () => {
     expectWarning(withFault('abort: {httpStatus: 500, percent: 100, percentage: {value: 100}}'), `${F}.abort.percent`, 'write percentage: {value: N}');
@@ -99,7 +83,7 @@ describe('istio compile: http[].fault → IR route.fault (§3)', () => {
     assert.deepEqual(routeOf('abort: {grpcStatus: DEADLINE_EXCEEDED}').fault?.abort, { percentage: 0, grpcStatus: 4 });
   });
   it('retries and timeout stay on a route with a fault, as Istio emits them', () => {
-    const { mesh } = runPipeline(`${httpEntry()}---\n${vs('hosts: [ok.example.com]\nhttp:\n- route: [{destination: {host: ok.example.com}}]\n  timeout: 3s\n  retries: {attempts: 2, retryOn: 5xx}\n  fault: {abort: {httpStatus: 418, percentage: {value: 100}}}')}`);
+    const { mesh } = compileYaml(`${httpEntry()}---\n${vs('hosts: [ok.example.com]\nhttp:\n- route: [{destination: {host: ok.example.com}}]\n  timeout: 3s\n  retries: {attempts: 2, retryOn: 5xx}\n  fault: {abort: {httpStatus: 418, percentage: {value: 100}}}')}`);
     const r = mesh.virtualHosts[0].routes[0];
     assert.equal(r.timeoutMs, 3000);
     assert.equal(r.retry.policy?.retryOn, '5xx');

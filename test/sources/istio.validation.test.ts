@@ -3,38 +3,9 @@
  * field path, line and wording. Spec references are to spec/sources-istio.md.
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
-import { findAt, validateOne } from './pipeline';
-import { httpEntry, lineOf, se, vs, vsWithRetries } from './yaml';
-
-function errors(ds: Diagnostic[]): Diagnostic[] {
-  return ds.filter((d) => d.severity === 'Error');
-}
-
-/** Asserts one Error at `path`, on the line holding `marker`, whose message contains `text`. */
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.equal(d.location?.file, 'input.yaml');
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-  assert.deepEqual(d.object, { kind: text.includes('kind: VirtualService') ? 'VirtualService' : 'ServiceEntry', namespace: 'default', name: text.includes('kind: VirtualService') ? 'vs' : 'se' });
-  return d;
-}
-
-function expectWarning(text: string, path: string, message: string, code: string = Codes.UnsupportedField): void {
-  const ds = validateOne(text);
-  assert.deepEqual(errors(ds), [], 'no errors expected');
-  const d = findAt(ds, path);
-  assert.equal(d.severity, 'Warning');
-  assert.equal(d.code, code);
-  assert.ok(d.message.includes(message), d.message);
-}
-
-function expectValid(text: string): void {
-  assert.deepEqual(errors(validateOne(text)), []);
-}
+import { Codes } from '../../src/lib/errors';
+import { errorsOf, expectError, expectValid, expectWarning, validateOne } from './validation';
+import { httpEntry, se, vs, vsWithRetries } from './yaml';
 
 describe('istio validation: VirtualService retries (§1.3, §1.5, §1.6)', () => {
   const R = 'spec.http[0].retries';
@@ -79,7 +50,7 @@ describe('istio validation: VirtualService retries (§1.3, §1.5, §1.6)', () =>
   });
   it('§1.5 each bad token is reported, good ones are not', () => {
     const ds = validateOne(vsWithRetries('attempts: 2\nretryOn: "5xx,1000,bogus,404"'));
-    assert.deepEqual(errors(ds).map((d) => d.message.split(';')[0]), ['"1000" is not a valid retryOn policy', '"bogus" is not a valid retryOn policy']);
+    assert.deepEqual(errorsOf(ds).map((d) => d.message.split(';')[0]), ['"1000" is not a valid retryOn policy', '"bogus" is not a valid retryOn policy']);
   });
   it('§1.5 the webhook does not trim: spaces and empty tokens are rejected', () => {
     expectError(vsWithRetries('attempts: 2\nretryOn: "5xx, reset"'), `${R}.retryOn`, 'retryOn', '" reset" is not a valid retryOn policy');
@@ -136,7 +107,7 @@ describe('istio validation: VirtualService routes (§2, §4.3, §4.5)', () => {
   it('route and redirect cannot be combined', () => {
     const t = vs('hosts: [a.example.com]\nhttp:\n- redirect: {uri: /x}\n  route: [{destination: {host: a.example.com}}]');
     const ds = validateOne(t);
-    assert.ok(errors(ds).some((d) => d.message.includes('HTTP route cannot contain both route and redirect')));
+    assert.ok(errorsOf(ds).some((d) => d.message.includes('HTTP route cannot contain both route and redirect')));
   });
   it('a null http route is rejected', () => {
     expectError(vs('hosts: [a.example.com]\nhttp:\n- null'), 'spec.http[0]', '- null', 'http route may not be null');
@@ -294,7 +265,7 @@ describe('istio validation: ServiceEntry (§4)', () => {
     expectValid(httpEntry('resolution: STATIC\nendpoints:\n- address: 10.0.0.1\n- address: "::1"\n- address: unix:///var/run/app.sock'));
   });
   it('§4.1 STATIC without endpoints is accepted, with a warning', () => {
-    expectWarning(httpEntry('resolution: STATIC'), 'spec.resolution', 'nothing to send traffic to', Codes.ReferencedResourceNotFound);
+    expectWarning(httpEntry('resolution: STATIC'), 'spec.resolution', 'nothing to send traffic to', { code: Codes.ReferencedResourceNotFound });
   });
   it('§4.2 DNS resolution without endpoints rejects wildcard hosts; with endpoints they are fine', () => {
     const t = httpEntry('resolution: DNS', '"*.example.com"');

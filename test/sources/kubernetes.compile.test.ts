@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_PROXY, type Service } from '../../src/ir/model';
 import type { JsonObject } from '../../src/lib/protos/protoJson';
 import { portProtocol } from '../../src/sources/kubernetes/protocol';
-import { compileYaml, envoyJson, sidecarIn } from './kubernetes.helpers';
+import { compileYaml, envoyJson, sidecarIn } from './pipeline';
 import { lineOf } from './yaml';
 
 const REVIEWS = `

@@ -1,51 +1,9 @@
 /**
- * Golden cases: test/golden/sources/kubernetes/<case>/input.yaml → mesh.json (IR, compileMesh),
- * envoy.json (translateMesh) and diagnostics.txt. An optional case.json sets the proxy
- * (`{"proxy": {"namespace": "shop"}}`) and the compile options (`{"options": {"defaultRetryPolicy": "istio"}}`).
- * `UPDATE_GOLDEN=1` rewrites the expected files; read the diff against docs/sources/kubernetes.md
- * before committing it.
+ * Kubernetes registry golden cases (test/golden/sources/kubernetes/<case>), docs/sources/kubernetes.md:
+ * Services, Endpoints, EndpointSlices, Pods; case.json may set the compile options, e.g.
+ * `{"options": {"defaultRetryPolicy": "istio"}}`. Case layout: see describeGoldenCases.
  */
-import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { formatDiagnostic } from '../../src/lib/errors';
-import { DEFAULT_PROXY, type ProxyIdentity } from '../../src/ir/model';
-import { DEFAULT_COMPILE_OPTIONS, type CompileOptions } from '../../src/sources';
 import { repoPath } from '../support/paths';
-import { compileYaml, envoyJson } from './kubernetes.helpers';
+import { describeGoldenCases } from './golden';
 
-const ROOT = repoPath('test', 'golden', 'sources', 'kubernetes');
-const UPDATE = process.env.UPDATE_GOLDEN === '1';
-
-interface CaseSettings {
-  proxy?: Partial<ProxyIdentity>;
-  options?: Partial<CompileOptions>;
-}
-
-function check(file: string, actual: string): void {
-  if (UPDATE) fs.writeFileSync(file, actual);
-  assert.ok(fs.existsSync(file), `${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  assert.equal(actual, fs.readFileSync(file, 'utf8'), `${path.relative(ROOT, file)} differs (UPDATE_GOLDEN=1 rewrites it)`);
-}
-
-function settingsOf(dir: string): CaseSettings {
-  const file = path.join(dir, 'case.json');
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as CaseSettings) : {};
-}
-
-describe('kubernetes golden cases (docs/sources/kubernetes.md)', () => {
-  const cases = fs.readdirSync(ROOT).filter((d) => fs.existsSync(path.join(ROOT, d, 'input.yaml'))).sort();
-  it('has cases', () => assert.ok(cases.length > 0));
-  for (const name of cases) {
-    it(name, () => {
-      const dir = path.join(ROOT, name);
-      const settings = settingsOf(dir);
-      const proxy = { ...DEFAULT_PROXY, ...settings.proxy };
-      const options = { ...DEFAULT_COMPILE_OPTIONS, ...settings.options };
-      const result = compileYaml(fs.readFileSync(path.join(dir, 'input.yaml'), 'utf8'), proxy, options);
-      check(path.join(dir, 'mesh.json'), `${JSON.stringify(result.mesh, null, 2)}\n`);
-      check(path.join(dir, 'envoy.json'), `${JSON.stringify(envoyJson(result.mesh), null, 2)}\n`);
-      check(path.join(dir, 'diagnostics.txt'), result.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''));
-    });
-  }
-});
+describeGoldenCases('kubernetes golden cases (docs/sources/kubernetes.md)', repoPath('test', 'golden', 'sources', 'kubernetes'));

@@ -5,13 +5,9 @@
  * message. The rules are listed in docs/sources/kubernetes.md (Validation).
  */
 import * as assert from 'node:assert/strict';
-import { Codes, type Diagnostic } from '../../src/lib/errors';
-import { findAt, validateOne } from './pipeline';
+import { Codes } from '../../src/lib/errors';
+import { expectError, expectValid, findAt, validateOne } from './validation';
 import { lineOf } from './yaml';
-
-function errors(ds: Diagnostic[]): Diagnostic[] {
-  return ds.filter((d) => d.severity === 'Error');
-}
 
 /** A Service `web` in `default` whose spec is the given YAML block (indented by 2). */
 function svc(spec: string, metadataExtra = ''): string {
@@ -51,23 +47,6 @@ function pod(body: string): string {
 kind: Pod
 ${body.trim()}
 `;
-}
-
-/** Asserts one Error at `path`, on the line holding `marker`, whose message is (or contains) `message`. */
-function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(validateOne(text), path);
-  assert.equal(d.severity, 'Error', d.message);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
-  assert.equal(d.location?.file, 'input.yaml');
-  assert.ok(d.message.includes(message), `message ${JSON.stringify(d.message)} should contain ${JSON.stringify(message)}`);
-  return d;
-}
-
-function expectValid(text: string): Diagnostic[] {
-  const ds = validateOne(text);
-  assert.deepEqual(errors(ds).map((d) => `${d.location?.path}: ${d.message}`), []);
-  return ds;
 }
 
 const HTTP_PORT = 'ports:\n- {name: http, port: 80}';

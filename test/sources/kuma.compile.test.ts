@@ -9,7 +9,7 @@ import { DEFAULT_PROXY, type Mesh, type ProxyIdentity, type RetryPolicy, type Ro
 import { compileSignature } from '../../src/controlplane/views';
 import { compileMesh, proxySelectors, selectorKey } from '../../src/sources';
 import { kumaSelectors } from '../../src/sources/kuma';
-import { compileYaml, envoyJson } from './kubernetes.helpers';
+import { compileYaml, envoyJson } from './pipeline';
 import { k8sMeshRetry, k8sRetry, service, toBackend, uniMeshRetry, uniRetry, webToBackend } from './kumaYaml';
 
 const WEB: ProxyIdentity = { ...DEFAULT_PROXY, labels: { 'kuma.io/service': 'web' } };

@@ -7,27 +7,15 @@ import * as assert from 'node:assert/strict';
 import { Codes, type Diagnostic } from '../../src/lib/errors';
 import { parseDocuments } from '../../src/sources/document';
 import { readObjects } from '../../src/sources';
-import { findAt, validateOne } from './pipeline';
+import { errorsOf, expectError as expectOneError, expectValid, findAt, validateOne } from './validation';
 import { lineOf } from './yaml';
 import { k8sMeshRetry, k8sRetry, toBackend, uniMeshRetry, uniRetry, webToBackend } from './kumaYaml';
 
-function errors(ds: Diagnostic[]): Diagnostic[] {
-  return ds.filter((d) => d.severity === 'Error');
-}
-
-/** One Error at `path`, on the line holding `marker`, whose message starts with `message`. */
+/** One Error at `path` (see expectError in ./validation) whose message starts with `message`: Kuma's are fixed texts. */
 function expectError(text: string, path: string, marker: string, message: string, code: string = Codes.SchemaValidation): Diagnostic {
-  const d = findAt(errors(validateOne(text)), path);
-  assert.equal(d.code, code);
-  assert.equal(d.location?.line, lineOf(text, marker), `line of ${path}`);
+  const d = expectOneError(text, path, marker, message, code);
   assert.ok(d.message.startsWith(message), `message ${JSON.stringify(d.message)} should start with ${JSON.stringify(message)}`);
   return d;
-}
-
-function expectValid(text: string): Diagnostic[] {
-  const ds = validateOne(text);
-  assert.deepEqual(errors(ds).map((d) => `${d.location?.path}: ${d.message}`), []);
-  return ds;
 }
 
 describe('kuma validation: legacy Retry (§1.1.1)', () => {
@@ -56,7 +44,7 @@ describe('kuma validation: legacy Retry (§1.1.1)', () => {
   });
   it('destinations: exactly one tag, kuma.io/service', () => {
     const t = k8sRetry(webToBackend('tcp: {maxConnectAttempts: 1}').replace('kuma.io/service: backend', 'kuma.io/service: backend\n    region: eu'));
-    const ds = errors(validateOne(t));
+    const ds = errorsOf(validateOne(t));
     assert.ok(ds.some((d) => d.location?.path === `${S}.destinations[0].match` && d.message === 'must consist of exactly one tag "kuma.io/service"'));
     expectError(t, `${S}.destinations[0].match.region`, 'region: eu', 'tag "region" is not allowed');
   });
@@ -102,7 +90,7 @@ describe('kuma validation: legacy Retry (§1.1.1)', () => {
   });
   it('grpc.retryOn: one violation per repeated value, sorted by value', () => {
     const t = k8sRetry(webToBackend('grpc:\n  retryOn: [unavailable, cancelled, unavailable, cancelled, cancelled]'));
-    const ds = errors(validateOne(t)).filter((d) => d.location?.path === `${S}.conf.grpc.retryOn`);
+    const ds = errorsOf(validateOne(t)).filter((d) => d.location?.path === `${S}.conf.grpc.retryOn`);
     assert.deepEqual(ds.map((d) => d.message), ['repeated value "cancelled" at indexes [1, 3, 4]', 'repeated value "unavailable" at indexes [0, 2]']);
     assert.equal(ds[0].location?.line, lineOf(t, 'retryOn'));
   });
@@ -127,7 +115,7 @@ describe('kuma validation: legacy Retry, universal dialect (§1.1)', () => {
     const t = `type: Retry\nname: r\nmesh: default\nspec:\n${webToBackend('tcp: {maxConnectAttempts: 1}').split('\n').map((l) => `  ${l}`).join('\n')}\n`;
     const ds = validateOne(t);
     assert.match(findAt(ds, 'spec').message, /universal \(kumactl\) form has no spec/);
-    assert.ok(errors(ds).some((d) => d.location?.path === 'sources'));
+    assert.ok(errorsOf(ds).some((d) => d.location?.path === 'sources'));
   });
   it('universal objects are namespace-less kuma.io/v1alpha1 Retry objects', () => {
     const read = readObjects(parseDocuments('input.yaml', uniRetry(webToBackend('tcp: {maxConnectAttempts: 1}'))).documents);
@@ -173,7 +161,7 @@ describe('kuma validation: MeshRetry (§1.2.2)', () => {
   });
   it('http.retryOn: enum items, HttpMethod*, or a code Go knows; 5XX, 499, 952 are unknown items', () => {
     const t = k8sMeshRetry(toBackend('http:\n  retryOn: ["5XX", "499", "952", "500", "409", HttpMethodGet, GatewayError]'));
-    const ds = errors(validateOne(t));
+    const ds = errorsOf(validateOne(t));
     assert.deepEqual(ds.map((d) => [d.location?.path, d.message]), [
       [`${D}.http.retryOn[0]`, "unknown item '5XX' (items are case-sensitive: write 5xx)"],
       [`${D}.http.retryOn[1]`, "unknown item '499'"],

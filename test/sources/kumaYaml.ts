@@ -1,10 +1,5 @@
 /** Builders for small Kuma test objects, in both dialects (spec/sources-kuma-fsm.md §1). */
-
-/** Indents every line of a block by `n` spaces. */
-export function indent(block: string, n: number): string {
-  const pad = ' '.repeat(n);
-  return block.trim().split('\n').map((l) => pad + l).join('\n');
-}
+import { indent } from './yaml';
 
 /** A Kubernetes-dialect legacy Retry (cluster-scoped, `mesh` at the top) whose `spec` is the block. */
 export function k8sRetry(spec: string, name = 'r', extra = ''): string {

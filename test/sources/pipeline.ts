@@ -1,19 +1,33 @@
-/** Test helpers: run the whole sources stage on YAML text, as a provider would. */
-import * as assert from 'node:assert/strict';
+/**
+ * Test helpers: the whole sources stage on YAML text for one proxy, as a provider and `serve` run
+ * it (parse → read → validate, leaving out objects with Errors → compileMesh), and the Envoy
+ * resources that proxy gets. Every source test compiles through here.
+ */
 import type { Diagnostic } from '../../src/lib/errors';
-import type { Mesh } from '../../src/ir/model';
+import { DEFAULT_PROXY, type Mesh, type ObjectCondition, type ProxyIdentity } from '../../src/ir/model';
 import { parseDocuments } from '../../src/sources/document';
-import { compileMesh, readObjects, validateObject } from '../../src/sources';
+import { compileMesh, DEFAULT_COMPILE_OPTIONS, readObjects, validateObject, type CompileOptions } from '../../src/sources';
 import type { SourceObject } from '../../src/sources/object';
+import { translateMesh, DEFAULT_TRANSLATE_OPTIONS } from '../../src/xds/translate';
+import { resourcesAsJson } from '../../src/admin/configDump';
+import type { JsonObject } from '../../src/lib/protos/protoJson';
 
-export interface PipelineResult {
-  mesh: Mesh;
-  /** Every diagnostic, in stage order: parse, read, validate (per object), compile. */
-  diagnostics: Diagnostic[];
+export interface Accepted {
+  /** The objects validation left in (no Error). */
   accepted: SourceObject[];
+  /** Parse, read and validate (per object) diagnostics, in that order. */
+  diagnostics: Diagnostic[];
 }
 
-export function runPipeline(text: string, file = 'input.yaml'): PipelineResult {
+export interface Compiled extends Accepted {
+  mesh: Mesh;
+  /** Every diagnostic, in stage order: parse, read, validate (per object), then compile. */
+  diagnostics: Diagnostic[];
+  conditions: ObjectCondition[];
+}
+
+/** Parse, read and validate `text`; objects with a validation Error are left out, as in `serve`. */
+export function acceptYaml(text: string, file = 'input.yaml'): Accepted {
   const parsed = parseDocuments(file, text);
   const read = readObjects(parsed.documents);
   const diagnostics = [...parsed.diagnostics, ...read.diagnostics];
@@ -23,23 +37,27 @@ export function runPipeline(text: string, file = 'input.yaml'): PipelineResult {
     diagnostics.push(...found);
     if (!found.some((d) => d.severity === 'Error')) accepted.push(object);
   }
-  const compiled = compileMesh(accepted);
-  diagnostics.push(...compiled.diagnostics);
-  return { mesh: compiled.mesh, diagnostics, accepted };
+  return { accepted, diagnostics };
 }
 
-/** Diagnostics of one object's validation, for YAML holding exactly one object. */
-export function validateOne(text: string): Diagnostic[] {
-  const parsed = parseDocuments('input.yaml', text);
-  const read = readObjects(parsed.documents);
-  assert.deepEqual([...parsed.diagnostics, ...read.diagnostics], [], 'the header must be fine');
-  assert.equal(read.objects.length, 1);
-  return validateObject(read.objects[0]);
+/** The whole sources stage on `text` for `proxy` (default: the default sidecar). */
+export function compileYaml(text: string, proxy: ProxyIdentity = DEFAULT_PROXY, options: CompileOptions = DEFAULT_COMPILE_OPTIONS): Compiled {
+  const { accepted, diagnostics } = acceptYaml(text);
+  const compiled = compileMesh(accepted, proxy, options);
+  return { mesh: compiled.mesh, diagnostics: [...diagnostics, ...compiled.diagnostics], conditions: compiled.conditions, accepted };
 }
 
-/** Asserts exactly one diagnostic with this path exists and returns it. */
-export function findAt(diagnostics: Diagnostic[], path: string): Diagnostic {
-  const hits = diagnostics.filter((d) => d.location?.path === path);
-  assert.equal(hits.length, 1, `expected one diagnostic at ${path}, got:\n${diagnostics.map((d) => `${d.location?.path}: ${d.message}`).join('\n')}`);
-  return hits[0];
+/** The Envoy resources a proxy gets for this mesh, as `translate` prints them. */
+export function envoyJson(mesh: Mesh): JsonObject {
+  return resourcesAsJson(translateMesh(mesh, DEFAULT_TRANSLATE_OPTIONS));
+}
+
+/** A sidecar in `namespace`. */
+export function sidecarIn(namespace: string): ProxyIdentity {
+  return { ...DEFAULT_PROXY, namespace };
+}
+
+/** The proxy of Gateway `namespace/name`. */
+export function gatewayProxy(namespace: string, name: string): ProxyIdentity {
+  return { role: 'gateway', namespace, serviceAccount: 'default', labels: {}, gateway: { namespace, name } };
 }

@@ -7,14 +7,10 @@ export function lineOf(text: string, marker: string): number {
   return i + 1;
 }
 
-/** Indents every line of a block by `n` spaces. */
-function indent(block: string, n: number): string {
+/** Indents every line of a (trimmed) block by `n` spaces. */
+export function indent(block: string, n: number): string {
   const pad = ' '.repeat(n);
-  return block
-    .trim()
-    .split('\n')
-    .map((l) => pad + l)
-    .join('\n');
+  return block.trim().split('\n').map((l) => pad + l).join('\n');
 }
 
 /** A VirtualService whose `spec` is the given YAML block. */
