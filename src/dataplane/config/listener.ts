@@ -234,9 +234,6 @@ function hcmFromJson(json: JsonObject, path: string, f: Findings, bufferLimitByt
   if (escaped !== 'IMPLEMENTATION_SPECIFIC_DEFAULT' && escaped !== 'KEEP_UNCHANGED') {
     f.reject(at(path, 'path_with_escaped_slashes_action'), `${escaped} is not implemented (paths are kept unchanged)`);
   }
-  for (const [field, key] of [['strip_matching_host_port', 'stripMatchingHostPort'], ['strip_any_host_port', 'stripAnyHostPort'], ['strip_trailing_host_dot', 'stripTrailingHostDot']] as const) {
-    if (json[key] === true) f.reject(at(path, field), 'host rewriting before route matching is not implemented');
-  }
   if (json.skipXffAppend === true) f.ignore(at(path, 'skip_xff_append'), 'x-forwarded-for is handled the same either way');
   const trusted = num(json.xffNumTrustedHops) ?? 0;
   if (trusted > 0) f.reject(at(path, 'xff_num_trusted_hops'), 'trusting x-forwarded-for hops is not implemented (it decides which requests are internal)');
@@ -250,6 +247,13 @@ function hcmFromJson(json: JsonObject, path: string, f: Findings, bufferLimitByt
     accessLogs: [],
     bufferLimitBytes,
   };
+  // Envoy refuses both port modes at once (strip_any_host_port is in a oneof beside the other's meaning).
+  if (json.stripAnyHostPort === true && json.stripMatchingHostPort === true) {
+    invalid(at(path, 'strip_matching_host_port'), 'strip_matching_host_port and strip_any_host_port are mutually exclusive');
+  }
+  if (json.stripAnyHostPort === true) hcm.stripHostPort = 'any';
+  else if (json.stripMatchingHostPort === true) hcm.stripHostPort = 'matching';
+  if (json.stripTrailingHostDot === true) hcm.stripTrailingHostDot = true;
 
   const rds = obj(json.rds);
   const inline = obj(json.routeConfig);

@@ -79,9 +79,17 @@ export interface DpRouteAction {
   kind: 'route';
   cluster?: string;
   weightedClusters?: DpWeightedCluster[];
-  /** Route (global) timeout; default 15000; 0 disables (envoy-retry.md §2.3). */
+  /**
+   * Route (global) timeout; default 15000; 0 disables (envoy-retry.md §2.3). 0 too when the route
+   * has `max_stream_duration` (Envoy's usingNewTimeouts: the router then ignores `timeout` and the
+   * connection manager's stream duration timer bounds the request instead).
+   */
   timeoutMs: number;
   idleTimeoutMs?: number;
+  /** `max_stream_duration.grpc_timeout_header_max`: a grpc-timeout request header sets the stream duration, capped by this (0 = no cap). */
+  grpcTimeoutHeaderMaxMs?: number;
+  /** `max_stream_duration.grpc_timeout_header_offset`: subtracted from the grpc-timeout header. */
+  grpcTimeoutHeaderOffsetMs?: number;
   /** Route policy if set, else the virtual host's (replaces, never merges: §1.1). */
   retryPolicy?: DpRetryPolicy;
   maxStreamDurationMs?: number;
@@ -174,6 +182,13 @@ export interface DpHttpConnectionManager {
   accessLogs: DpAccessLog[];
   /** Default 1 MiB: the retry buffer limit for request bodies (envoy-retry.md §5.1). */
   bufferLimitBytes: number;
+  /**
+   * Host/:authority normalisation before routing (ConnectionManagerUtility::maybeNormalizeHost):
+   * `strip_any_host_port` / `strip_matching_host_port` (only the listener's own port), and
+   * `strip_trailing_host_dot`. The normalised host is also what goes upstream. Absent = none.
+   */
+  stripHostPort?: 'any' | 'matching';
+  stripTrailingHostDot?: boolean;
 }
 
 export interface DpTcpProxy {

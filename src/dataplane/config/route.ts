@@ -100,7 +100,7 @@ function hedgeOnPerTryTimeoutFromJson(json: JsonObject, path: string, f: Finding
   return bool(json.hedgeOnPerTryTimeout) ?? false;
 }
 
-const GRPC_TIMEOUT = 'the grpc-timeout request header is not honoured; the route timeout applies to gRPC requests too';
+const GRPC_TIMEOUT = 'the deprecated max_grpc_timeout / grpc_timeout_offset are not applied: the route timeout applies to gRPC requests (max_stream_duration.grpc_timeout_header_max is applied)';
 
 const ROUTE_ACTION: FieldRules = {
   handled: [
@@ -294,8 +294,13 @@ function routeActionFromJson(json: JsonObject, path: string, f: Findings, vhRetr
     }, f);
     const d = durationMs(msd.maxStreamDuration);
     if (d !== undefined && d > 0) action.maxStreamDurationMs = d;
-    if (msd.grpcTimeoutHeaderMax !== undefined) f.ignore(at(mpath, 'grpc_timeout_header_max'), GRPC_TIMEOUT);
-    if (msd.grpcTimeoutHeaderOffset !== undefined) f.ignore(at(mpath, 'grpc_timeout_header_offset'), GRPC_TIMEOUT);
+    const grpcMax = durationMs(msd.grpcTimeoutHeaderMax);
+    if (grpcMax !== undefined) action.grpcTimeoutHeaderMaxMs = grpcMax;
+    const grpcOffset = durationMs(msd.grpcTimeoutHeaderOffset);
+    if (grpcOffset !== undefined) action.grpcTimeoutHeaderOffsetMs = grpcOffset;
+    // Envoy's usingNewTimeouts(): with max_stream_duration on the route the router has no global
+    // timeout (FilterUtility::finalTimeout leaves it 0); the stream duration timer takes over.
+    action.timeoutMs = 0;
   }
   if (json.maxGrpcTimeout !== undefined) f.ignore(at(path, 'max_grpc_timeout'), GRPC_TIMEOUT);
   if (json.grpcTimeoutOffset !== undefined) f.ignore(at(path, 'grpc_timeout_offset'), GRPC_TIMEOUT);

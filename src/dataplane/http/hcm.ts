@@ -28,6 +28,7 @@ export interface HcmConfig {
   bufferLimitBytes: number;
   stripAnyHostPort: boolean;
   stripMatchingHostPort: boolean;
+  stripTrailingHostDot: boolean;
   /** The router's `strict_check_headers` (envoy-retry.md §1.1), when the config layer provides them. */
   strictCheckHeaders: string[];
   logger: Logger | undefined;
@@ -56,7 +57,6 @@ export function compileHcm(input: CompileHcmInput): HcmConfig {
         stats: input.stats,
       })
     : undefined;
-  const rawHcm = findHcmRaw(listener.raw);
   return {
     listenerName: listener.name,
     listenerPort: listener.port,
@@ -68,8 +68,9 @@ export function compileHcm(input: CompileHcmInput): HcmConfig {
     internalCidrs: new CidrSet(hcm.internalCidrs),
     accessLoggers: hcm.accessLogs.map((a) => input.sinks.create(a)),
     bufferLimitBytes: hcm.bufferLimitBytes,
-    stripAnyHostPort: Boolean(rawHcm?.stripAnyHostPort ?? rawHcm?.strip_any_host_port),
-    stripMatchingHostPort: Boolean(rawHcm?.stripMatchingHostPort ?? rawHcm?.strip_matching_host_port),
+    stripAnyHostPort: hcm.stripHostPort === 'any',
+    stripMatchingHostPort: hcm.stripHostPort === 'matching',
+    stripTrailingHostDot: hcm.stripTrailingHostDot === true,
     strictCheckHeaders: routerStrictHeaders(hcm),
     logger: input.logger,
   };
@@ -80,18 +81,3 @@ function routerStrictHeaders(hcm: DpHttpConnectionManager): string[] {
   return (router?.strictCheckHeaders ?? []).map((h) => h.toLowerCase());
 }
 
-/** The HttpConnectionManager typed_config inside a Listener's proto JSON, if any. */
-function findHcmRaw(raw: unknown): Record<string, unknown> | undefined {
-  const r = raw as Record<string, unknown> | undefined;
-  const chains = (r?.filterChains ?? r?.filter_chains) as Array<Record<string, unknown>> | undefined;
-  if (!Array.isArray(chains)) return undefined;
-  for (const chain of chains) {
-    const filters = chain.filters as Array<Record<string, unknown>> | undefined;
-    if (!Array.isArray(filters)) continue;
-    for (const f of filters) {
-      const tc = (f.typedConfig ?? f.typed_config) as Record<string, unknown> | undefined;
-      if (tc && String(tc['@type'] ?? '').endsWith('HttpConnectionManager')) return tc;
-    }
-  }
-  return undefined;
-}

@@ -70,6 +70,13 @@ export function stripPort(host: string): string {
   return i < 0 ? host : host.slice(0, i);
 }
 
+/** HeaderUtility::stripTrailingHostDot: `example.com.` → `example.com`, `example.com.:80` → `example.com:80`. */
+export function stripTrailingHostDot(host: string): string {
+  const i = portStart(host);
+  if (i < 0) return host.endsWith('.') ? host.slice(0, -1) : host;
+  return host.charAt(i - 1) === '.' ? host.slice(0, i - 1) + host.slice(i) : host;
+}
+
 interface Cidr {
   v6: boolean;
   bytes: Uint8Array;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { LogEntry } from '../accessLog/format';
+import type { DpRouteAction } from '../config/model';
 import type { HeaderMap } from '../retry/api';
 import { atoiUnsigned } from '../retry/numbers';
 import { parseRetryGrpcOn, parseRetryOn } from '../retry/retryOn';
@@ -16,7 +17,7 @@ import { F } from '../router/flags';
 import type { ScopedStats } from '../router/scopedStats';
 import { Router } from '../router/router';
 import { decideFault, FAULT_ABORT_BODY } from './fault';
-import { EXTERNAL_STRIPPED, HOP_BY_HOP, RESPONSE_HOP_BY_HOP, stripPort } from './headers';
+import { EXTERNAL_STRIPPED, HOP_BY_HOP, RESPONSE_HOP_BY_HOP, stripPort, stripTrailingHostDot } from './headers';
 import type { HcmConfig } from './hcm';
 import { pickCluster, RouteTable, type CompiledRoute } from './routeTable';
 
@@ -130,6 +131,8 @@ export class HttpStream {
         }
       }
     }
+    // ConnectionManagerUtility::maybeNormalizeHost: the trailing dot first, then the port.
+    if (config.stripTrailingHostDot) authority = stripTrailingHostDot(authority);
     if (config.stripAnyHostPort) authority = stripPort(authority);
     else if (config.stripMatchingHostPort) {
       const s = stripPort(authority);
@@ -205,10 +208,7 @@ export class HttpStream {
     this.route = route;
     const action = route.action;
     if (action?.idleTimeoutMs !== undefined) this.setIdleTimeout(action.idleTimeoutMs);
-    if (action?.maxStreamDurationMs !== undefined && action.maxStreamDurationMs > 0) {
-      const left = action.maxStreamDurationMs - (performance.now() - this.t0);
-      this.durationTimer = setTimeout(() => this.onDurationTimeout(), Math.max(0, left));
-    }
+    if (action) this.startDurationTimer(action);
     if (route.direct) {
       config.stats.rq_direct_response.inc();
       this.sendLocalReply(route.direct.status, route.direct.body ?? '', undefined, 'direct_response');
@@ -259,22 +259,48 @@ export class HttpStream {
     this.abortStream(408, 'stream timeout', 'stream_idle_timeout');
   }
 
-  /** Route max_stream_duration: the whole downstream stream (flag DT). */
+  /**
+   * ActiveStream::refreshDurationTimeout: a grpc-timeout request header sets the stream duration
+   * when the route has grpc_timeout_header_max (capped by it unless 0, minus the offset); else the
+   * route's max_stream_duration (0 or absent: none — the HCM-level limit is not implemented).
+   * Counted from the start of the stream.
+   */
+  private startDurationTimer(action: DpRouteAction): void {
+    const grpcTimeout = parseGrpcTimeout(this.headers['grpc-timeout']);
+    let timeout: number;
+    if (grpcTimeout === undefined || action.grpcTimeoutHeaderMaxMs === undefined) {
+      if (action.maxStreamDurationMs === undefined || action.maxStreamDurationMs <= 0) return;
+      timeout = action.maxStreamDurationMs;
+    } else {
+      timeout = grpcTimeout;
+      const max = action.grpcTimeoutHeaderMaxMs;
+      if (max !== 0 && timeout > max) timeout = max;
+      const offset = action.grpcTimeoutHeaderOffsetMs;
+      if (timeout !== 0 && offset !== undefined) timeout = offset < timeout ? timeout - offset : 0;
+    }
+    const left = timeout - (performance.now() - this.t0);
+    this.durationTimer = setTimeout(() => this.onDurationTimeout(), Math.max(0, left));
+  }
+
+  /**
+   * The stream's max duration elapsed (ActiveStream::onStreamMaxDurationReached): 504, or 408 while
+   * the request is still arriving; gRPC requests get DEADLINE_EXCEEDED. Envoy 1.40 sets no response
+   * flag here (checked in the differential suite).
+   */
   private onDurationTimeout(): void {
     this.durationTimer = undefined;
     if (this.finished) return;
     this.config.stats.downstream_rq_max_duration_reached.inc();
-    this.flags |= F.DT;
-    this.abortStream(this.bodyComplete ? 504 : 408, 'downstream duration timeout', 'max_duration_timeout');
+    this.abortStream(this.bodyComplete ? 504 : 408, 'downstream duration timeout', 'max_duration_timeout', GRPC_DEADLINE_EXCEEDED);
   }
 
   /** The HCM ends the stream: the router (if any) resets its attempt, then a local reply or a reset. */
-  private abortStream(status: number, body: string, details: string): void {
+  private abortStream(status: number, body: string, details: string, grpcStatus?: number): void {
     this.clearFault();
     const cb = this.onDownstreamReset;
     this.onDownstreamReset = undefined;
     cb?.();
-    this.sendLocalReply(status, body, undefined, details);
+    this.sendLocalReply(status, body, undefined, details, grpcStatus);
   }
 
   private clearFault(): void {
@@ -337,7 +363,7 @@ export class HttpStream {
   }
 
   /** Envoy's sendLocalReply: a response made by the proxy (or a reset if a response already started). */
-  sendLocalReply(status: number, body: string, extra: Record<string, string> | undefined, details: string): void {
+  sendLocalReply(status: number, body: string, extra: Record<string, string> | undefined, details: string, grpcStatus?: number): void {
     if (this.finished) return;
     if (this.responseStarted) {
       this.resetDownstream();
@@ -345,7 +371,7 @@ export class HttpStream {
     }
     this.responseCodeDetails = details;
     if (isGrpc(this.req.headers['content-type'])) {
-      this.sendGrpcLocalReply(httpToGrpcStatus(status), body, extra ?? {}, details);
+      this.sendGrpcLocalReply(grpcStatus ?? httpToGrpcStatus(status), body, extra ?? {}, details);
       return;
     }
     const flat: string[] = [];
@@ -517,6 +543,30 @@ function grpcPercentEncode(text: string): string {
 
 function isGrpc(contentType: string | undefined): boolean {
   return contentType !== undefined && contentType.startsWith('application/grpc');
+}
+
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/**
+ * Grpc::Common::getGrpcTimeout: `<digits><H|M|S|m|u|n>` in ms (micro- and nanoseconds rounded
+ * up); undefined when absent or malformed.
+ */
+export function parseGrpcTimeout(value: string | string[] | undefined): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v === '') return undefined;
+  const m = /^(\d+)([HMSmun])$/.exec(v);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  // TimeoutValue: a positive integer of at most 8 digits (leading zeros allowed by SimpleAtoi).
+  if (n > 99_999_999) return undefined;
+  switch (m[2]) {
+    case 'H': return n * 3_600_000;
+    case 'M': return n * 60_000;
+    case 'S': return n * 1000;
+    case 'm': return n;
+    case 'u': return Math.ceil(n / 1000);
+    default: return Math.ceil(n / 1_000_000);
+  }
 }
 
 /** Envoy's Grpc::Utility::httpToGrpcStatus. */

@@ -235,9 +235,11 @@ describe('dataplane config: xDS resources → data plane config', () => {
     assert.deepEqual(out.unsupported.map((u) => u.path), [
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].decorator',
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hash_policy',
-      'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.max_stream_duration.grpc_timeout_header_max',
     ]);
-    assert.equal(action(out.routeConfig.virtualHosts[0].routes[0]).maxStreamDurationMs, 3000);
+    const a = action(out.routeConfig.virtualHosts[0].routes[0]);
+    assert.equal(a.maxStreamDurationMs, 3000);
+    assert.equal(a.grpcTimeoutHeaderMaxMs, 0);
+    assert.equal(a.timeoutMs, 0, 'with max_stream_duration the router has no global timeout (Envoy\'s usingNewTimeouts)');
   });
 
   it('reads virtual_clusters (name + header matchers) and route stat_prefix for the vhost.* stats', () => {

@@ -17,7 +17,7 @@
  */
 import type { ClusterDef, GroupDef } from './bootstrap';
 import type { JsonObject, Observation, Range, Scenario } from './model';
-import { attemptsOn, healthFlags, policy, resetBodyPrefix, times } from './helpers';
+import { SLACK_MS, attemptsOn, get, healthFlags, policy, resetBodyPrefix, times } from './helpers';
 
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
@@ -478,6 +478,60 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
       stats: { upstream_cx_total: 2, upstream_cx_max_duration_reached: 1 },
       check: (obs) => (obs.connections.ok === 2 ? [] : [`upstream saw ${obs.connections.ok} connections, want 2`]),
     },
+  },
+
+
+  // ============================================================== route max_stream_duration (Istio sets it on every route)
+  {
+    id: 'max-stream-duration-replaces-route-timeout',
+    title: 'a route with max_stream_duration has no router timeout: timeout 0.2 s is ignored, a 200 after 0.4 s goes through',
+    section: 'envoy-retry.md §2.3 (Envoy\'s usingNewTimeouts)',
+    group: 'basic',
+    route: { timeout: '0.2s', max_stream_duration: { grpc_timeout_header_max: '0s' } },
+    requests: get('200;delay=400'),
+    expect: { status: 200, attempts: 1, flags: '-', stats: { upstream_rq_timeout: 0 }, durationMs: [398, 400 + SLACK_MS] },
+    specNote: 'envoy-retry.md §2.3 has the route timeout bound every request; Envoy 1.40 drops it when the route has max_stream_duration (FilterUtility::finalTimeout), so the stream duration timer is the only bound.',
+  },
+  {
+    id: 'route-max-stream-duration',
+    title: 'route max_stream_duration 0.2 s: the connection manager answers 504 "downstream duration timeout" (no response flag), not the router',
+    section: 'envoy-retry.md §2.3',
+    group: 'basic',
+    route: { max_stream_duration: { max_stream_duration: '0.2s' } },
+    requests: get('hang'),
+    expect: {
+      status: 504,
+      body: 'downstream duration timeout',
+      attempts: 1,
+      flags: '-',
+      stats: { 'http.ingress.downstream_rq_max_duration_reached': 1, upstream_rq_timeout: 0 },
+      durationMs: [198, 200 + SLACK_MS],
+    },
+  },
+  {
+    id: 'grpc-timeout-header-max-zero',
+    title: 'grpc_timeout_header_max 0 (Istio\'s default): a grpc-timeout: 200m header bounds the stream; gRPC gets DEADLINE_EXCEEDED',
+    section: 'envoy-retry.md §2.3, §2.4',
+    group: 'basic',
+    route: { max_stream_duration: { grpc_timeout_header_max: '0s' } },
+    requests: get('hang', { method: 'POST', body: '', headers: { 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '200m' } }),
+    expect: {
+      status: 200,
+      headers: { 'grpc-status': '4', 'grpc-message': 'downstream duration timeout' },
+      attempts: 1,
+      flags: '-',
+      stats: { 'http.ingress.downstream_rq_max_duration_reached': 1 },
+      durationMs: [198, 200 + SLACK_MS],
+    },
+  },
+  {
+    id: 'grpc-timeout-header-capped',
+    title: 'grpc_timeout_header_max 0.2 s caps a grpc-timeout: 10S header; any request may carry the header',
+    section: 'envoy-retry.md §2.3',
+    group: 'basic',
+    route: { max_stream_duration: { grpc_timeout_header_max: '0.2s' } },
+    requests: get('hang', { headers: { 'grpc-timeout': '10S' } }),
+    expect: { status: 504, body: 'downstream duration timeout', attempts: 1, flags: '-', durationMs: [198, 200 + SLACK_MS] },
   },
 
   // ============================================================== route matching the control plane emits

@@ -15,7 +15,8 @@ import { StatsStore } from '../../../src/dataplane/stats/store';
 import { Cluster } from '../../../src/dataplane/upstream/cluster';
 import type { Host } from '../../../src/dataplane/upstream/host';
 import { request } from '../../support/http';
-import { cluster, httpListener, prefixRoute, routeAction, snapshot, sleep, startRuntime, vhost, waitFor } from './helpers';
+import * as net from 'node:net';
+import { cluster, deadPort, httpListener, prefixRoute, routeAction, snapshot, sleep, startRuntime, tcpListener, vhost, waitFor } from './helpers';
 
 function newCluster(c: Partial<DpCluster>, ports: number[], unhealthy: number[] = []): { c: Cluster; store: StatsStore } {
   const config = cluster('c', ports.map((port) => ({ port })), c);
@@ -95,6 +96,29 @@ describe('dataplane runtime: host health, panic threshold, merge window, host pr
     assert.equal(retryHostRejecter(undefined, [{}]), undefined);
     const reject = retryHostRejecter([b], [{ version: 'v1' }]);
     assert.deepEqual([reject?.(a), reject?.(b)], [true, true], 'previous_hosts and omit_host_metadata combine (any predicate)');
+  });
+
+  it('tcp_proxy reports connect outcomes to the outlier detector: a refused connect is a 5xx without the split, a local-origin failure with it', async () => {
+    const dead = await deadPort();
+    const od = { ...OUTLIER_DEFAULTS, consecutive5xx: 1, consecutiveLocalOriginFailure: 1, maxEjectionPercent: 100, maxEjectionTimeMs: 300_000 };
+    const rt = await startRuntime(snapshot(
+      [tcpListener('plain', { cluster: 'plain' }), tcpListener('split', { cluster: 'split' })],
+      [cluster('plain', [{ port: dead }], { outlierDetection: od }), cluster('split', [{ port: dead }], { outlierDetection: { ...od, splitExternalLocalOriginErrors: true } })],
+    ));
+    try {
+      for (const name of ['plain', 'split']) {
+        await new Promise<void>((resolve) => {
+          const sock = net.connect(rt.port(name), '127.0.0.1');
+          sock.on('error', () => {});
+          sock.on('close', () => resolve());
+        });
+      }
+      await waitFor(() => rt.counter('cluster.split.outlier_detection.ejections_enforced_consecutive_local_origin_failure') === 1);
+      assert.equal(rt.counter('cluster.plain.outlier_detection.ejections_enforced_consecutive_5xx'), 1);
+      assert.equal(rt.counter('cluster.split.outlier_detection.ejections_detected_consecutive_5xx'), 0);
+    } finally {
+      await rt.close();
+    }
   });
 
   it('HTTP/2 pool: max_requests_per_connection drains a connection after N streams; idle_timeout closes an idle one', async function () {
