@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { requireEnvoy } from '../support/envoy';
 import { get, load } from '../support/http';
-import { describeLoad, successRate } from '../support/flakySources';
+import { assertFailedBetween, assertFailuresAre503, assertSucceeded } from '../support/flakySources';
 import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/mesh';
+import { clusterStat, statDelta } from '../support/stats';
 
 /**
  * Issue 4, FSM / OSM mesh `Retry` end to end (spec/sources-kuma-fsm.md §2.1, §2.2): the Retry of
@@ -70,7 +71,7 @@ describe('e2e (issue 4): FSM Retry curl → httpbin on a real Envoy (§2.1)', fu
 
   after(async () => mesh?.close());
 
-  const stat = async (name: string): Promise<number> => (await mesh.envoy.stats()).get(`cluster.${CLUSTER}.${name}`) ?? 0;
+  const stat = (name: string): Promise<number> => clusterStat(mesh.envoy, CLUSTER, name);
   const flakyLoad = () => load({ url: `http://127.0.0.1:${mesh.ports.egress}/echo?status=503:25`, n: 200, concurrency: 32, headers: { host: HOST }, timeoutMs: 40_000 });
 
   it('the doc\'s GET /status/503: 6 attempts, then 503; upstream_rq_retry 5, retry_limit_exceeded 1, backoff_exponential 5', async () => {
@@ -84,10 +85,9 @@ describe('e2e (issue 4): FSM Retry curl → httpbin on a real Envoy (§2.1)', fu
   });
 
   it('a flaky httpbin (25% 503s): at least 99% of 200 requests succeed, and upstream_rq_retry moves', async () => {
-    const before = await stat('upstream_rq_retry');
-    const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
-    assert.ok((await stat('upstream_rq_retry')) > before, 'retries were counted');
+    const { result, delta } = await statDelta(mesh.envoy, CLUSTER, 'upstream_rq_retry', flakyLoad);
+    assertSucceeded(result, 0.99);
+    assert.ok(delta > 0, 'retries were counted');
   });
 
   it('the control plane\'s config dump for this proxy says which object set the policy', async () => {
@@ -99,11 +99,9 @@ describe('e2e (issue 4): FSM Retry curl → httpbin on a real Envoy (§2.1)', fu
   it('editing the Retry\'s source to another ServiceAccount stops the retries: about a quarter of requests fail', async () => {
     mesh.writeSource('retry.yaml', RETRY('someone-else'));
     await mesh.envoy.waitFor((d) => retryOnOf(d) === null, 5_000);
-    const before = await stat('upstream_rq_retry');
-    const result = await flakyLoad();
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.15 && failed < 0.35, `failed ${failed}: ${describeLoad(result)}`);
-    assert.equal(result.codes.get(503), result.n - (result.codes.get(200) ?? 0), 'failures are the upstream 503s');
-    assert.equal(await stat('upstream_rq_retry'), before, 'no retries any more');
+    const { result, delta } = await statDelta(mesh.envoy, CLUSTER, 'upstream_rq_retry', flakyLoad);
+    assertFailedBetween(result, 0.15, 0.35);
+    assertFailuresAre503(result);
+    assert.equal(delta, 0, 'no retries any more');
   });
 });

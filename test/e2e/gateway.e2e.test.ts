@@ -2,102 +2,28 @@ import * as assert from 'node:assert/strict';
 import { requireEnvoy } from '../support/envoy';
 import { freePort } from '../support/processes';
 import { load } from '../support/http';
-import { describeLoad, successRate } from '../support/flakySources';
+import { assertFailedBetween, assertFailuresAre503, assertSucceeded } from '../support/flakySources';
 import { startMesh, routesOf, type MeshHarness } from '../support/mesh';
+import { readExample } from '../support/examples';
+import { retryCount, statDelta } from '../support/stats';
 
 /**
  * Issue 4, end to end, for the Gateway API and the FSM gateway `RetryPolicy`
  * (spec/sources-kuma-fsm.md §2.3): a stock Envoy started as the proxy of Gateway
  * server/simple-fsm-gateway (node metadata ROLE gateway, GATEWAY server/simple-fsm-gateway),
- * `ricochet serve` watching a folder with FSM's gateway retry seed, and the fortio-style flaky
- * upstream behind the `fortio` Service. Real processes, real sockets, 127.0.0.1 only.
+ * `ricochet serve` watching a folder with FSM's gateway retry seed (examples/fsm-gateway-retry-fortio,
+ * the Gateway listener on a free port), and the fortio-style flaky upstream behind the `fortio`
+ * Service. Real processes, real sockets, 127.0.0.1 only.
  */
 
-const CLASS = `apiVersion: gateway.networking.k8s.io/v1beta1
-kind: GatewayClass
-metadata:
-  name: fsm-gateway-cls
-spec:
-  controllerName: flomesh.io/gateway-controller
-`;
-
-/** The seed's Gateway and HTTPRoute, with the listener on this run's free port. */
-const gatewayAndRoute = (retry = ''): string => `apiVersion: gateway.networking.k8s.io/v1beta1
-kind: Gateway
-metadata:
-  name: simple-fsm-gateway
-  namespace: server
-spec:
-  gatewayClassName: fsm-gateway-cls
-  listeners:
-  - protocol: HTTP
-    port: {{GATEWAY_PORT}}
-    name: http
-    allowedRoutes:
-      namespaces:
-        from: Same
----
-apiVersion: gateway.networking.k8s.io/v1beta1
-kind: HTTPRoute
-metadata:
-  name: fortio-route
-  namespace: server
-spec:
-  parentRefs:
-  - name: simple-fsm-gateway
-    port: {{GATEWAY_PORT}}
-  rules:
-  - matches:
-    - path:
-        type: PathPrefix
-        value: /
-    backendRefs:
-    - name: fortio
-      port: 8080
-${retry}`;
-
-const SERVICE = `apiVersion: v1
-kind: Service
-metadata:
-  name: fortio
-  namespace: server
-spec:
-  ports:
-  - port: 8080
-    name: http-8080
----
-apiVersion: v1
-kind: Endpoints
-metadata:
-  name: fortio
-  namespace: server
-subsets:
-- addresses:
-  - ip: 127.0.0.1
-  ports:
-  - name: http-8080
-    port: {{UPSTREAM_PORT}}
-`;
-
+const EXAMPLE = 'fsm-gateway-retry-fortio';
+const CLASS = readExample(EXAMPLE, 'gatewayclass.yaml');
+/** The seed's Gateway and HTTPRoute, with the listener on this run's free port and `retry` added to the rule. */
+const gatewayAndRoute = (retry = ''): string => readExample(EXAMPLE, 'gateway.yaml', ['port: 8000', 'port: {{GATEWAY_PORT}}']) + retry;
+/** The seed's fortio Service; its Endpoints moved to this run's upstream. */
+const SERVICE = readExample(EXAMPLE, 'services.yaml', ['name: http-8080\n    port: 8080', 'name: http-8080\n    port: {{UPSTREAM_PORT}}']);
 /** FSM's doc, verbatim but for the namespace (`kubectl apply -n server` in the doc). */
-const RETRY_POLICY = `apiVersion: gateway.flomesh.io/v1alpha1
-kind: RetryPolicy
-metadata:
-  name: retry-policy-sample
-  namespace: server
-spec:
-  targetRef:
-    kind: Service
-    name: fortio
-    namespace: server
-  ports:
-  - port: 8080
-    config:
-      retryOn:
-      - 5xx
-      numRetries: 5
-      backoffBaseInterval: 2
-`;
+const RETRY_POLICY = readExample(EXAMPLE, 'retrypolicy.yaml');
 
 const VHOST = 'server/simple-fsm-gateway/http/*';
 const CLUSTER = 'outbound|8080||fortio.server.svc.cluster.local';
@@ -127,23 +53,20 @@ describe('e2e (issue 4): Gateway API + FSM gateway RetryPolicy on a real Envoy',
 
   // fortio's syntax from the FSM doc: 10% of the answers are 503.
   const flakyLoad = () => load({ url: `http://127.0.0.1:${port}/echo?status=503:10`, n: 300, concurrency: 16, headers: { host: 'fortio.example.com' } });
-  const retries = async (): Promise<number> => (await mesh.envoy.stats(/upstream_rq_retry$/)).get(`cluster.${CLUSTER}.upstream_rq_retry`) ?? 0;
 
   it('the gateway proxy listens on the Gateway listener\'s port; without a RetryPolicy about 10% of requests fail (the doc\'s "before")', async () => {
     assert.equal(firstRoute(await mesh.envoy.configDump())?.route?.retryPolicy, undefined);
     const result = await flakyLoad();
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.03 && failed < 0.2, `failed ${failed}: ${describeLoad(result)}`);
-    assert.equal(result.codes.get(503), result.n - (result.codes.get(200) ?? 0), 'the failures are the upstream\'s 503s');
-    assert.equal(await retries(), 0);
+    assertFailedBetween(result, 0.03, 0.2);
+    assertFailuresAre503(result);
+    assert.equal(await retryCount(mesh.envoy, CLUSTER), 0);
   });
 
   it('adding the doc\'s RetryPolicy (5xx, 5 retries, base 2 s): at least 99% succeed and Envoy counts retries', async () => {
     mesh.writeSource('retrypolicy.yaml', RETRY_POLICY);
     await mesh.envoy.waitFor((d) => firstRoute(d)?.route?.retryPolicy?.retryOn === '5xx', 5_000);
-    const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
-    assert.ok((await retries()) > 0, 'upstream_rq_retry > 0');
+    assertSucceeded(await flakyLoad(), 0.99);
+    assert.ok((await retryCount(mesh.envoy, CLUSTER)) > 0, 'upstream_rq_retry > 0');
   });
 
   it('an HTTPRoute retry with attempts 0 on the same rule overrides the RetryPolicy, and the control plane says so', async () => {
@@ -151,11 +74,9 @@ describe('e2e (issue 4): Gateway API + FSM gateway RetryPolicy on a real Envoy',
     mesh.writeSource('gateway.yaml', gatewayAndRoute('    retry:\n      attempts: 0\n'));
     await mesh.envoy.waitFor((d) => retryFrom(d) === 'HTTPRoute server/fortio-route', 5_000);
     assert.equal(firstRoute(await mesh.envoy.configDump())?.route?.retryPolicy, undefined);
-    const retriesBefore = await retries();
-    const result = await flakyLoad();
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.03 && failed < 0.2, `failed ${failed}: ${describeLoad(result)}`);
-    assert.equal(await retries(), retriesBefore, 'no more retries');
+    const { result, delta } = await statDelta(mesh.envoy, CLUSTER, 'upstream_rq_retry', flakyLoad);
+    assertFailedBetween(result, 0.03, 0.2);
+    assert.equal(delta, 0, 'no more retries');
     await mesh.ricochet.waitForOutput(/ConflictingPolicies|RCO0140/, 5_000);
     const log = mesh.logMessages(before).join('\n');
     assert.match(log, /Warning \[RCO0140\] \(RetryPolicy server\/retry-policy-sample\)/);

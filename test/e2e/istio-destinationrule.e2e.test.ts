@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { requireEnvoy } from '../support/envoy';
 import { get, load, type LoadResult } from '../support/http';
-import { describeLoad, successRate } from '../support/flakySources';
+import { assertSucceeded, describeLoad, staticServiceEntry, successRate } from '../support/flakySources';
 import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/mesh';
-import { repoPath } from '../support/paths';
+import { readExample } from '../support/examples';
+import { clusterStat, statDelta } from '../support/stats';
 import { startUpstream, type Upstream } from '../../src/upstream';
 
 /**
@@ -18,25 +18,15 @@ import { startUpstream, type Upstream } from '../../src/upstream';
  *   `connectionPool.http.maxRetries: 1` makes concurrent retries overflow.
  */
 
-const example = (dir: string, file: string): string => fs.readFileSync(repoPath('examples', dir, file), 'utf8');
 /** The examples' Service with its Endpoints moved from 8080 to this run's upstream. */
-const APPFLAKY_SERVICE = example('istio-appflaky-no-retryon', 'service.yaml').replace('port: 8080', 'port: {{UPSTREAM_PORT}}');
-const VS_NO_RETRY_ON = example('istio-appflaky-no-retryon', 'virtualservice.yaml');
-const VS_RETRY_ON_5XX = example('istio-appflaky-retryon-5xx', 'virtualservice.yaml');
+const APPFLAKY_SERVICE = readExample('istio-appflaky-no-retryon', 'service.yaml', ['port: 8080', 'port: {{UPSTREAM_PORT}}']);
+const VS_NO_RETRY_ON = readExample('istio-appflaky-no-retryon', 'virtualservice.yaml');
+const VS_RETRY_ON_5XX = readExample('istio-appflaky-retryon-5xx', 'virtualservice.yaml');
 
-const BACKEND = `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: backend, namespace: default}
-spec:
-  hosts: [backend.test]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  endpoints:
-  - {address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}, labels: {version: v1}}
-  - {address: 127.0.0.1, ports: {http: {{UPSTREAM2_PORT}}}, labels: {version: v2}}
----
+const BACKEND = `${staticServiceEntry({
+  name: 'backend', host: 'backend.test', location: 'MESH_INTERNAL',
+  endpoints: [{ port: '{{UPSTREAM_PORT}}', labels: '{version: v1}' }, { port: '{{UPSTREAM2_PORT}}', labels: '{version: v2}' }],
+})}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: backend, namespace: default}
@@ -96,20 +86,14 @@ describe('e2e (issue 4): Istio DestinationRule, fault and the appflaky retry wal
     await v2?.close();
   });
 
-  const stat = async (cluster: string, name: string): Promise<number> => {
-    const key = `cluster.${cluster}.${name}`;
-    const stats = await mesh.envoy.stats(new RegExp(`^${key.replace(/[.|]/g, (c) => `\\${c}`)}$`));
-    return stats.get(key) ?? 0;
-  };
   const appflaky = (): Promise<LoadResult> => load({
     url: `http://127.0.0.1:${mesh.ports.egress}/unstable-endpoint?status=503:50`, n: 400, concurrency: 8,
     headers: { host: 'appflaky.retryns.svc.cluster.local' },
   });
 
   it('appflaky, attempts 10 and perTryTimeout 5ms without retryOn: nothing is retried, most requests still fail (§1.4)', async () => {
-    const before = await stat(APPFLAKY_CLUSTER, 'upstream_rq_retry');
     mesh.upstream.reset();
-    const result = await appflaky();
+    const { result, delta } = await statDelta(mesh.envoy, APPFLAKY_CLUSTER, 'upstream_rq_retry', appflaky);
     const failed = 1 - successRate(result);
     // The 50% 503s fail, and so does any try the 5 ms per-try timeout cuts (504): neither matches
     // Istio's default retry_on. (The in-process upstream shares the test's event loop, so many
@@ -117,26 +101,25 @@ describe('e2e (issue 4): Istio DestinationRule, fault and the appflaky retry wal
     assert.ok(failed > 0.35, `failed ${failed}: ${describeLoad(result)}`);
     assert.equal((result.codes.get(200) ?? 0) + (result.codes.get(503) ?? 0) + (result.codes.get(504) ?? 0), result.n, describeLoad(result));
     assert.equal(mesh.upstream.requests, result.n, 'one try per request');
-    assert.equal(await stat(APPFLAKY_CLUSTER, 'upstream_rq_retry') - before, 0, 'no retry was attempted');
+    assert.equal(delta, 0, 'no retry was attempted');
   });
 
   it('the same VirtualService with retryOn "5xx" (edited in place): at least 99% succeed, and Envoy counts the retries', async () => {
     mesh.writeSource('appflaky-vs.yaml', VS_RETRY_ON_5XX);
     await mesh.envoy.waitFor((d) => firstRouteRetryPolicy(d, APPFLAKY_VHOST)?.retryOn === '5xx', 5_000);
-    const before = await stat(APPFLAKY_CLUSTER, 'upstream_rq_retry');
-    const result = await appflaky();
-    assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
-    assert.ok(await stat(APPFLAKY_CLUSTER, 'upstream_rq_retry') - before > 100, 'about one retry per failed try');
+    const { result, delta } = await statDelta(mesh.envoy, APPFLAKY_CLUSTER, 'upstream_rq_retry', appflaky);
+    assertSucceeded(result, 0.99);
+    assert.ok(delta > 100, `about one retry per failed try: ${delta}`);
   });
 
   it('fault abort 100% with httpStatus 418: every request gets 418 and no upstream sees a request (§3)', async () => {
     mesh.upstream.reset();
     v2.reset();
-    const before = await stat(V1, 'upstream_rq_total');
-    const result = await load({ url: `http://127.0.0.1:${mesh.ports.egress}/teapot`, n: 50, concurrency: 4, headers: { host: 'backend.test' } });
+    const { result, delta } = await statDelta(mesh.envoy, V1, 'upstream_rq_total',
+      () => load({ url: `http://127.0.0.1:${mesh.ports.egress}/teapot`, n: 50, concurrency: 4, headers: { host: 'backend.test' } }));
     assert.equal(result.codes.get(418), 50, describeLoad(result));
     assert.equal(mesh.upstream.requests + v2.requests, 0);
-    assert.equal(await stat(V1, 'upstream_rq_total'), before);
+    assert.equal(delta, 0);
   });
 
   it('subset routes reach only their subset\'s endpoint (§4.3)', async () => {
@@ -150,13 +133,12 @@ describe('e2e (issue 4): Istio DestinationRule, fault and the appflaky retry wal
       assert.equal((await get(`http://127.0.0.1:${mesh.ports.egress}/echo`, { headers: { host: 'backend.test' } })).status, 200);
     }
     assert.deepEqual([mesh.upstream.requests, v2.requests], [10, 10]);
-    assert.ok(await stat(V2, 'upstream_rq_total') >= 10);
+    assert.ok(await clusterStat(mesh.envoy, V2, 'upstream_rq_total') >= 10);
   });
 
   it('connectionPool.http.maxRetries: 1 caps concurrent retries: upstream_rq_retry_overflow moves (§5.1)', async () => {
-    const before = await stat(V1, 'upstream_rq_retry_overflow');
-    const result = await load({ url: `http://127.0.0.1:${mesh.ports.egress}/echo?status=503:60&delay=30ms`, n: 200, concurrency: 16, headers: { host: 'backend.test' } });
-    const overflow = await stat(V1, 'upstream_rq_retry_overflow') - before;
+    const { result, delta: overflow } = await statDelta(mesh.envoy, V1, 'upstream_rq_retry_overflow',
+      () => load({ url: `http://127.0.0.1:${mesh.ports.egress}/echo?status=503:60&delay=30ms`, n: 200, concurrency: 16, headers: { host: 'backend.test' } }));
     assert.ok(overflow > 0, `overflow ${overflow}: ${describeLoad(result)}`);
     // Without the cap, 5 retries on 60% 503s would fail about 3% of requests; capped, far more fail.
     assert.ok(1 - successRate(result) > 0.1, describeLoad(result));

@@ -2,8 +2,9 @@ import * as assert from 'node:assert/strict';
 import { requireEnvoy } from '../support/envoy';
 import { sleep } from '../support/processes';
 import { get, load } from '../support/http';
-import { SERVICE_ENTRY, VS_INVALID, VS_NO_RETRIES, VS_RETRY_5XX, describeLoad, successRate } from '../support/flakySources';
+import { SERVICE_ENTRY, VS_INVALID, VS_NO_RETRIES, VS_RETRY_5XX, assertFailedBetween, assertFailuresAre503, assertSucceeded } from '../support/flakySources';
 import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/mesh';
+import { retryCount } from '../support/stats';
 
 /**
  * Issue 2, end to end: `ricochet serve --sources DIR`, a stock Envoy started from
@@ -29,15 +30,13 @@ describe('e2e (issue 2): Istio ServiceEntry + VirtualService retries on a real E
   const flakyLoad = () => load({ url: `http://127.0.0.1:${mesh.ports.egress}/echo?status=503:25`, n: 400, concurrency: 8, headers: { host: 'flaky.test' } });
 
   it('retries: {attempts: 4, retryOn: 5xx} — at least 99% of 400 requests succeed and upstream_rq_retry > 0', async () => {
-    const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
-    const stats = await mesh.envoy.stats(/^cluster\.outbound\|80\|\|flaky\.test\.upstream_rq_retry$/);
-    assert.ok((stats.get('cluster.outbound|80||flaky.test.upstream_rq_retry') ?? 0) > 0, `stats: ${JSON.stringify([...stats])}`);
+    assertSucceeded(await flakyLoad(), 0.99);
+    assert.ok((await retryCount(mesh.envoy, 'outbound|80||flaky.test')) > 0, 'upstream_rq_retry > 0');
   });
 
   it('the same works as HTTP_PROXY (absolute-form URI)', async () => {
     const result = await load({ url: 'http://flaky.test/echo?status=503:25', proxy: `http://127.0.0.1:${mesh.ports.egress}`, n: 100, concurrency: 4 });
-    assert.ok(successRate(result) >= 0.98, describeLoad(result));
+    assertSucceeded(result, 0.98);
   });
 
   it('editing the VirtualService to drop `retries` applies within 2 s: Istio\'s default does not retry 503, about a quarter fail', async () => {
@@ -47,9 +46,8 @@ describe('e2e (issue 2): Istio ServiceEntry + VirtualService retries on a real E
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 2_000, `took ${elapsed} ms`);
     const result = await flakyLoad();
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.15 && failed < 0.35, `failed ${failed}: ${describeLoad(result)}`);
-    assert.equal(result.codes.get(503), result.n - (result.codes.get(200) ?? 0), 'failures are the upstream 503s');
+    assertFailedBetween(result, 0.15, 0.35);
+    assertFailuresAre503(result);
   });
 
   it('editing it back restores the retries, with no restart of anything', async () => {
@@ -57,7 +55,7 @@ describe('e2e (issue 2): Istio ServiceEntry + VirtualService retries on a real E
     mesh.writeSource('virtualservice.yaml', VS_RETRY_5XX);
     await mesh.envoy.waitFor((d) => retryOnOf(d) === '5xx', 5_000);
     const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, describeLoad(result));
+    assertSucceeded(result, 0.99);
     assert.deepEqual([mesh.ricochet.pid, mesh.envoy.process.pid], pids);
     assert.ok(mesh.ricochet.running && mesh.envoy.process.running);
   });
@@ -73,7 +71,7 @@ describe('e2e (issue 2): Istio ServiceEntry + VirtualService retries on a real E
     await sleep(500);
     assert.equal(retryOnOf(await mesh.envoy.configDump()), '5xx');
     const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, describeLoad(result));
+    assertSucceeded(result, 0.99);
     mesh.writeSource('virtualservice.yaml', VS_RETRY_5XX);
   });
 

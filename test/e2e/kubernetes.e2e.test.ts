@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { requireEnvoy } from '../support/envoy';
 import { load } from '../support/http';
-import { describeLoad, successRate } from '../support/flakySources';
+import { assertFailedBetween, assertFailuresAre503, assertSucceeded } from '../support/flakySources';
 import { startMesh, firstRouteRetryPolicy, type MeshHarness } from '../support/mesh';
+import { clusterStat, retryCount } from '../support/stats';
 
 /**
  * Issue 4, Kubernetes registry end to end: `ricochet serve --sources DIR`, a stock Envoy (a
@@ -57,7 +58,7 @@ spec:
 
 const FQDN = 'flaky.default.svc.cluster.local';
 const VHOST = `${FQDN}:80`;
-const RETRY_STAT = `cluster.outbound|80||${FQDN}.upstream_rq_retry`;
+const CLUSTER = `outbound|80||${FQDN}`;
 
 describe('e2e (issue 4): a Kubernetes Service and Endpoints on a real Envoy', function () {
   this.timeout(40_000);
@@ -75,16 +76,12 @@ describe('e2e (issue 4): a Kubernetes Service and Endpoints on a real Envoy', fu
   const flakyLoad = (host: string, n = 400) =>
     load({ url: `http://127.0.0.1:${mesh.ports.egress}/echo?status=503:25`, n, concurrency: 8, headers: { host } });
 
-  const retries = async (): Promise<number> => (await mesh.envoy.stats(/upstream_rq_retry$/)).get(RETRY_STAT) ?? 0;
-
   it('without any policy, Host "flaky" reaches the Service and about a quarter fail: no retries (DESIGN.md)', async () => {
     const result = await flakyLoad('flaky');
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.15 && failed < 0.35, `failed ${failed}: ${describeLoad(result)}`);
-    assert.equal(result.codes.get(503), result.n - (result.codes.get(200) ?? 0), `failures are the upstream's 503s: ${describeLoad(result)}`);
-    assert.equal(await retries(), 0);
-    const stats = await mesh.envoy.stats(/^cluster\.outbound\|80\|\|flaky\.default\.svc\.cluster\.local\.upstream_rq_total$/);
-    assert.ok((stats.get(`cluster.outbound|80||${FQDN}.upstream_rq_total`) ?? 0) >= result.n, 'the traffic went through the Service\'s cluster');
+    assertFailedBetween(result, 0.15, 0.35);
+    assertFailuresAre503(result);
+    assert.equal(await retryCount(mesh.envoy, CLUSTER), 0);
+    assert.ok((await clusterStat(mesh.envoy, CLUSTER, 'upstream_rq_total')) >= result.n, 'the traffic went through the Service\'s cluster');
   });
 
   it('an Istio VirtualService `hosts: [flaky]` with retries {attempts: 4, retryOn: 5xx}, written into the watched folder, applies', async () => {
@@ -94,12 +91,11 @@ describe('e2e (issue 4): a Kubernetes Service and Endpoints on a real Envoy', fu
 
   for (const host of [FQDN, 'flaky.default', 'flaky']) {
     it(`with it, at least 99% succeed for Host ${host}`, async () => {
-      const result = await flakyLoad(host, 300);
-      assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
+      assertSucceeded(await flakyLoad(host, 300), 0.99);
     });
   }
 
-  it(`and Envoy's ${RETRY_STAT} moved`, async () => {
-    assert.ok((await retries()) > 0, `stats: ${JSON.stringify([...(await mesh.envoy.stats(/flaky/))])}`);
+  it(`and Envoy's cluster.${CLUSTER}.upstream_rq_retry moved`, async () => {
+    assert.ok((await retryCount(mesh.envoy, CLUSTER)) > 0, `stats: ${JSON.stringify([...(await mesh.envoy.stats(/flaky/))])}`);
   });
 });

@@ -3,8 +3,10 @@ import * as net from 'node:net';
 import { requireEnvoy } from '../support/envoy';
 import { freePort } from '../support/processes';
 import { load } from '../support/http';
-import { describeLoad, successRate } from '../support/flakySources';
-import { camelizeKeys, startMesh, type MeshHarness } from '../support/mesh';
+import { assertFailedBetween, assertSucceeded } from '../support/flakySources';
+import { camelizeKeys, startMesh, virtualHostOf, type MeshHarness } from '../support/mesh';
+import { retryCount, statDelta } from '../support/stats';
+import { toBackend, uniMeshRetry, uniRetry, webTo } from '../sources/kumaYaml';
 
 /**
  * Issue 4, Kuma end to end (spec/sources-kuma-fsm.md §1; docs/sources/kuma.md): `ricochet serve`,
@@ -36,46 +38,12 @@ metadata: {name: cache, namespace: default}
 subsets: [{addresses: [{ip: 127.0.0.1}], ports: [{port: {{UPSTREAM_PORT}}}]}]
 `;
 
-const RETRY = `
-type: Retry
-name: web-to-backend
-mesh: default
-sources:
-- match:
-    kuma.io/service: web
-destinations:
-- match:
-    kuma.io/service: backend
-conf:
-  http:
-    numRetries: 5
-    retryOn: [all_5xx]
----
-type: Retry
-name: web-to-cache
-mesh: default
-sources:
-- match:
-    kuma.io/service: web
-destinations:
-- match:
-    kuma.io/service: cache
-conf:
-  tcp:
-    maxConnectAttempts: 3
-`;
+const RETRY = [
+  uniRetry(webTo('backend', 'http:\n  numRetries: 5\n  retryOn: [all_5xx]'), 'web-to-backend'),
+  uniRetry(webTo('cache', 'tcp:\n  maxConnectAttempts: 3'), 'web-to-cache'),
+].join('---\n');
 
-const NO_RETRIES = `
-type: MeshRetry
-name: backend-no-retries
-mesh: default
-spec:
-  targetRef: {kind: Mesh}
-  to:
-  - targetRef: {kind: MeshService, name: backend}
-    default:
-      http: {numRetries: 0}
-`;
+const NO_RETRIES = uniMeshRetry(toBackend('http: {numRetries: 0}', 'targetRef: {kind: Mesh}'), 'backend-no-retries');
 
 const VHOST = 'backend.default.svc.cluster.local:80';
 const CLUSTER = 'outbound|80||backend.default.svc.cluster.local';
@@ -83,15 +51,7 @@ const CLUSTER = 'outbound|80||backend.default.svc.cluster.local';
 interface DumpVirtualHost { name: string; retryPolicy?: { retryOn?: string; numRetries?: number }; routes: Array<{ route?: { retryPolicy?: unknown } }> }
 
 /** The backend virtual host in a config dump (Envoy's snake_case, camelized), or undefined. */
-function backendHost(dump: unknown): DumpVirtualHost | undefined {
-  const configs = (camelizeKeys(dump) as { configs: Array<Record<string, unknown>> }).configs;
-  const routes = configs.find((c) => String(c['@type']).endsWith('.RoutesConfigDump')) as { dynamicRouteConfigs?: Array<{ routeConfig: { virtualHosts: DumpVirtualHost[] } }> } | undefined;
-  for (const rc of routes?.dynamicRouteConfigs ?? []) {
-    const vh = rc.routeConfig.virtualHosts.find((v) => v.name === VHOST);
-    if (vh) return vh;
-  }
-  return undefined;
-}
+const backendHost = (dump: unknown): DumpVirtualHost | undefined => virtualHostOf<DumpVirtualHost>(dump, VHOST);
 
 /** The tcp_proxy config of the listener on `port`, from a config dump. */
 function tcpProxyOn(dump: unknown, port: number): Record<string, unknown> | undefined {
@@ -142,10 +102,8 @@ describe('e2e (issue 4): Kuma Retry and MeshRetry on a real Envoy', function () 
   });
 
   it('numRetries: 5 on all_5xx: at least 99% of 400 requests succeed and upstream_rq_retry > 0', async () => {
-    const result = await flakyLoad();
-    assert.ok(successRate(result) >= 0.99, `success ${successRate(result)}: ${describeLoad(result)}`);
-    const stats = await mesh.envoy.stats(/upstream_rq_retry$/);
-    assert.ok((stats.get(`cluster.${CLUSTER}.upstream_rq_retry`) ?? 0) > 0, `stats: ${JSON.stringify([...stats])}`);
+    assertSucceeded(await flakyLoad(), 0.99);
+    assert.ok((await retryCount(mesh.envoy, CLUSTER)) > 0, 'upstream_rq_retry > 0');
   });
 
   it('§1.1.2 TCP: the cache listener\'s tcp_proxy has maxConnectAttempts 3, Envoy accepts it and forwards', async () => {
@@ -161,11 +119,8 @@ describe('e2e (issue 4): Kuma Retry and MeshRetry on a real Envoy', function () 
     await mesh.envoy.waitFor((d) => { const vh = backendHost(d); return vh !== undefined && vh.retryPolicy === undefined && vh.routes[0].route?.retryPolicy === undefined; }, 5_000);
     await mesh.ricochet.waitForOutput(/RCO0140/, 5_000);
     assert.match(mesh.logMessages(before).join('\n'), /Retry \/?web-to-backend\).*MeshRetry backend-no-retries takes precedence/);
-    const retriesBefore = (await mesh.envoy.stats(/upstream_rq_retry$/)).get(`cluster.${CLUSTER}.upstream_rq_retry`) ?? 0;
-    const result = await flakyLoad();
-    const failed = 1 - successRate(result);
-    assert.ok(failed > 0.15 && failed < 0.35, `failed ${failed}: ${describeLoad(result)}`);
-    const retriesAfter = (await mesh.envoy.stats(/upstream_rq_retry$/)).get(`cluster.${CLUSTER}.upstream_rq_retry`) ?? 0;
-    assert.equal(retriesAfter, retriesBefore, 'no retries once the MeshRetry turned them off');
+    const { result, delta } = await statDelta(mesh.envoy, CLUSTER, 'upstream_rq_retry', flakyLoad);
+    assertFailedBetween(result, 0.15, 0.35);
+    assert.equal(delta, 0, 'no retries once the MeshRetry turned them off');
   });
 });

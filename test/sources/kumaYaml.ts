@@ -22,16 +22,21 @@ ${body.trim()}
 `;
 }
 
-/** The usual selectors (web → backend) plus a `conf` block. */
-export function webToBackend(conf: string): string {
+/** The usual selectors (web → `destination`) plus a `conf` block. */
+export function webTo(destination: string, conf: string): string {
   return `sources:
 - match:
     kuma.io/service: web
 destinations:
 - match:
-    kuma.io/service: backend
+    kuma.io/service: ${destination}
 conf:
 ${indent(conf, 2)}`;
+}
+
+/** The usual selectors (web → backend) plus a `conf` block. */
+export function webToBackend(conf: string): string {
+  return webTo('backend', conf);
 }
 
 /** A Kubernetes-dialect MeshRetry in kuma-system whose `spec` is the block. */

@@ -105,16 +105,24 @@ export function camelizeKeys(v: unknown): unknown {
 interface DumpRoute { name?: string; match?: unknown; route?: { retryPolicy?: { retryOn?: string } } }
 interface DumpVirtualHost { name: string; routes: DumpRoute[] }
 
-/** The routes of a virtual host, read from a config dump (Envoy's or ours); undefined if absent. */
-export function routesOf(dump: unknown, virtualHost: string): DumpRoute[] | undefined {
+/**
+ * A virtual host of the dynamic route configs in a config dump (Envoy's or ours), camelized;
+ * undefined if absent. `T` names the fields a test reads (e.g. a virtual-host retryPolicy).
+ */
+export function virtualHostOf<T extends { name: string } = DumpVirtualHost>(dump: unknown, name: string): T | undefined {
   const configs = (camelizeKeys(dump) as { configs: Array<Record<string, unknown>> }).configs;
   const routes = configs.find((c) => String(c['@type']).endsWith('.RoutesConfigDump')) as
-    { dynamicRouteConfigs?: Array<{ routeConfig: { virtualHosts: DumpVirtualHost[] } }> } | undefined;
+    { dynamicRouteConfigs?: Array<{ routeConfig: { virtualHosts: T[] } }> } | undefined;
   for (const rc of routes?.dynamicRouteConfigs ?? []) {
-    const vh = rc.routeConfig.virtualHosts.find((v) => v.name === virtualHost);
-    if (vh) return vh.routes;
+    const vh = rc.routeConfig.virtualHosts.find((v) => v.name === name);
+    if (vh) return vh;
   }
   return undefined;
+}
+
+/** The routes of a virtual host, read from a config dump (Envoy's or ours); undefined if absent. */
+export function routesOf(dump: unknown, virtualHost: string): DumpRoute[] | undefined {
+  return virtualHostOf<DumpVirtualHost>(dump, virtualHost)?.routes;
 }
 
 /** The retry policy of a virtual host's first route: undefined if the host is absent, null if no policy. */
