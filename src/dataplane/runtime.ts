@@ -16,7 +16,8 @@ import { compileHcm } from './http/hcm';
 import { HttpListener } from './http/listener';
 import type { StatsStore } from './stats/store';
 import { TcpProxyListener } from './tcp/tcpProxy';
-import { ClusterManager } from './upstream/cluster';
+import type { ClusterStatus } from './admin/server';
+import { ClusterManager, type Cluster } from './upstream/cluster';
 
 export interface DataplaneRuntimeOptions {
   stats: StatsStore;
@@ -130,9 +131,10 @@ export class DataplaneRuntime {
   }
 
   /** Per cluster, its hosts with live connection and request counts (for /clusters). */
-  clusterStatus(): Array<{ cluster: string; hosts: ClusterHostStatus[] }> {
+  clusterStatus(): Array<{ cluster: string; hosts: ClusterHostStatus[]; outlier?: ClusterStatus['outlier'] }> {
     return this.clusters.all().map((c) => ({
       cluster: c.name,
+      ...outlierStatus(c.outlierSuccessRates),
       hosts: c.hosts.map((h) => ({
         address: h.address,
         port: h.port,
@@ -166,4 +168,17 @@ export class DataplaneRuntime {
     await Promise.all(closing);
     await this.sinks.close();
   }
+}
+
+/** The detector's success-rate numbers as /clusters reports them (absent without outlier_detection). */
+function outlierStatus(nums: Cluster['outlierSuccessRates']): { outlier?: ClusterStatus['outlier'] } {
+  if (!nums) return {};
+  return {
+    outlier: {
+      successRateAverage: nums.external.average,
+      successRateEjectionThreshold: nums.external.threshold,
+      localOriginSuccessRateAverage: nums.local.average,
+      localOriginSuccessRateEjectionThreshold: nums.local.threshold,
+    },
+  };
 }

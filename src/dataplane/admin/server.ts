@@ -33,6 +33,13 @@ export interface HostStatus {
 export interface ClusterStatus {
   cluster: string;
   hosts: HostStatus[];
+  /** With outlier_detection: the last success-rate average and ejection threshold per kind (-1: none). */
+  outlier?: {
+    successRateAverage: number;
+    successRateEjectionThreshold: number;
+    localOriginSuccessRateAverage: number;
+    localOriginSuccessRateEjectionThreshold: number;
+  };
 }
 
 /** Implemented by the proxy runtime (DataplaneRuntime). */
@@ -221,29 +228,38 @@ export class AdminServer {
     return typeof s === 'function' ? s() : s;
   }
 
-  private clusterRows(): Array<{ cluster: DpCluster | undefined; name: string; hosts: HostStatus[] }> {
+  private clusterRows(): Array<{ cluster: DpCluster | undefined; name: string; hosts: HostStatus[]; outlier?: ClusterStatus['outlier'] }> {
     const snapshot = this.opts.config.snapshot();
-    const status = new Map((this.clusterStatus()?.clusterStatus() ?? []).map((c) => [c.cluster, c.hosts]));
+    const status = new Map((this.clusterStatus()?.clusterStatus() ?? []).map((c) => [c.cluster, c]));
     const names = new Set([...(snapshot?.clusters.keys() ?? []), ...status.keys()]);
     return [...names].sort().map((name) => {
       const cluster = snapshot?.clusters.get(name);
-      const hosts = status.get(name) ?? (cluster?.endpoints ?? []).map((ep) => ({
-        address: ep.address, port: ep.port, cxActive: 0, rqTotal: 0, rqActive: 0, healthy: true, weight: ep.weight,
+      const hosts = status.get(name)?.hosts ?? (cluster?.endpoints ?? []).map((ep) => ({
+        address: ep.address, port: ep.port, cxActive: 0, rqTotal: 0, rqActive: 0, healthy: ep.edsUnhealthy !== true, weight: ep.weight,
         ...(ep.hostname ? { hostname: ep.hostname } : {}),
       }));
-      return { cluster, name, hosts };
+      return { cluster, name, hosts, outlier: status.get(name)?.outlier };
     });
   }
 
   private clusters(url: URL, res: http.ServerResponse): void {
     const rows = this.clusterRows();
     if (url.searchParams.get('format') === 'json') {
-      const statuses = rows.map(({ cluster, name, hosts }) => clusterJson(name, cluster, hosts, !this.opts.config.isStaticCluster(name)));
+      const statuses = rows.map(({ cluster, name, hosts, outlier }) => clusterJson(name, cluster, hosts, !this.opts.config.isStaticCluster(name), outlier));
       return json(res, 200, { cluster_statuses: statuses });
     }
     const lines: string[] = [];
-    for (const { cluster, name, hosts } of rows) {
+    for (const { cluster, name, hosts, outlier } of rows) {
       lines.push(`${name}::observability_name::${name}`);
+      if (outlier) {
+        // Envoy's addOutlierInfo, printed with {:g}.
+        lines.push(
+          `${name}::outlier::success_rate_average::${formatG(outlier.successRateAverage)}`,
+          `${name}::outlier::success_rate_ejection_threshold::${formatG(outlier.successRateEjectionThreshold)}`,
+          `${name}::outlier::local_origin_success_rate_average::${formatG(outlier.localOriginSuccessRateAverage)}`,
+          `${name}::outlier::local_origin_success_rate_ejection_threshold::${formatG(outlier.localOriginSuccessRateEjectionThreshold)}`,
+        );
+      }
       const cb = cluster?.circuitBreakers;
       for (const priority of ['default_priority', 'high_priority']) {
         // HIGH priority thresholds are not read (HIGH routes are rejected): Envoy's defaults.
@@ -270,6 +286,7 @@ export class AdminServer {
           `${host}::sub_zone::`,
           `${host}::canary::false`,
           `${host}::priority::0`,
+          // fmt's `{}` for a double: the shortest round-trip text, as JavaScript prints numbers.
           `${host}::success_rate::${h.successRate ?? -1}`,
           `${host}::local_origin_success_rate::${h.localOriginSuccessRate ?? -1}`,
         );
@@ -359,7 +376,7 @@ function maxRetries(cluster: DpCluster | undefined, hosts: readonly HostStatus[]
 }
 
 /** One entry of `/clusters?format=json` (envoy.admin.v3.ClusterStatus; proto3 JSON omits zeros, as Envoy's does). */
-function clusterJson(name: string, cluster: DpCluster | undefined, hosts: HostStatus[], addedViaApi: boolean): JsonObject {
+function clusterJson(name: string, cluster: DpCluster | undefined, hosts: HostStatus[], addedViaApi: boolean, outlier?: ClusterStatus['outlier']): JsonObject {
   const cb = cluster?.circuitBreakers ?? { maxConnections: 1024, maxPendingRequests: 1024, maxRequests: 1024, maxRetries: 3 };
   const threshold = (priority?: string): JsonObject => ({
     ...(priority ? { priority } : {}),
@@ -386,7 +403,21 @@ function clusterJson(name: string, cluster: DpCluster | undefined, hosts: HostSt
     circuit_breakers: { thresholds: [threshold(), threshold('HIGH')] },
     observability_name: name,
   };
+  // ClusterStatus carries an ejection threshold only when it is above 0 (ClustersHandler::writeClustersAsJson).
+  if (outlier && outlier.successRateEjectionThreshold > 0) out.success_rate_ejection_threshold = { value: outlier.successRateEjectionThreshold };
+  if (outlier && outlier.localOriginSuccessRateEjectionThreshold > 0) {
+    out.local_origin_success_rate_ejection_threshold = { value: outlier.localOriginSuccessRateEjectionThreshold };
+  }
   return out;
+}
+
+/** fmt's `{:g}` for a double: six significant digits, no trailing zeros (-1 stays -1). */
+export function formatG(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return String(v);
+  const exp = Math.floor(Math.log10(Math.abs(v)));
+  if (exp < -5 || exp >= 6) return v.toExponential(5).replace(/\.?0+e/, 'e').replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(Number(v.toPrecision(6)));
 }
 
 /**

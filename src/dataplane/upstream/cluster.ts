@@ -246,6 +246,11 @@ export class Cluster implements ClusterContext {
     this.mergeTimer.unref();
   }
 
+  /** The detector's last success-rate numbers (for /clusters); undefined without outlier_detection. */
+  get outlierSuccessRates(): OutlierDetector['successRateNums'] | undefined {
+    return this.outlierDetector?.successRateNums;
+  }
+
   get dynamicForwardProxy(): boolean {
     return this.config.type === 'DYNAMIC_FORWARD_PROXY';
   }

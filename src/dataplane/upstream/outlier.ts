@@ -269,6 +269,11 @@ export class OutlierDetector {
   private timer: { clear(): void } | undefined;
   /** Hosts ejected now (Envoy's ejections_active_helper_, mirrored in the gauge). */
   private active = 0;
+  /** The last success-rate computation per kind: cluster average and ejection threshold (-1: none). */
+  readonly successRateNums: Record<'external' | 'local', { average: number; threshold: number }> = {
+    external: { average: -1, threshold: -1 },
+    local: { average: -1, threshold: -1 },
+  };
   destroyed = false;
 
   constructor(
@@ -415,6 +420,9 @@ export class OutlierDetector {
   private processSuccessRate(kind: 'external' | 'local'): void {
     const c = this.config;
     const hosts = this.monitors.size;
+    const nums = this.successRateNums[kind];
+    nums.average = -1;
+    nums.threshold = -1;
     if (hosts < c.successRateMinimumHosts && hosts < c.failurePercentageMinimumHosts) return;
     const validSr: Array<{ m: HostMonitor; rate: number }> = [];
     const validFp: Array<{ m: HostMonitor; rate: number }> = [];
@@ -435,6 +443,8 @@ export class OutlierDetector {
       const mean = sum / validSr.length;
       const variance = validSr.reduce((v, x) => v + (x.rate - mean) ** 2, 0) / validSr.length;
       const threshold = mean - (c.successRateStdevFactor / 1000) * Math.sqrt(variance);
+      nums.average = mean;
+      nums.threshold = threshold;
       for (const { m, rate } of validSr) {
         if (rate >= threshold) continue;
         this.stats.ejections_success_rate.inc();

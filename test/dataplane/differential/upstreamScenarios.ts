@@ -112,9 +112,14 @@ const OUTLIER_COUNTERS = [
 /** The host named `ejected` shows failed_outlier_check in /clusters, every other host of the cluster is healthy. */
 function flagsCheck(cluster: string, ejected: readonly string[]): (obs: Observation) => string[] {
   return (obs) => {
-    const flags = healthFlags(obs.admin['/clusters'] ?? '', cluster);
+    const text = obs.admin['/clusters'] ?? '';
+    const flags = healthFlags(text, cluster);
     const problems: string[] = [];
     if (flags.size === 0) problems.push(`/clusters lists no host of ${cluster}`);
+    // With outlier detection /clusters prints the detector's success-rate numbers (none computed: two hosts < 5).
+    for (const line of ['success_rate_average', 'success_rate_ejection_threshold', 'local_origin_success_rate_average', 'local_origin_success_rate_ejection_threshold']) {
+      if (!text.split('\n').includes(`${cluster}::outlier::${line}::-1`)) problems.push(`/clusters lacks ${cluster}::outlier::${line}::-1`);
+    }
     for (const [host, f] of flags) {
       const name = Object.keys(obs.endpoints).find((n) => obs.endpoints[n] === host) ?? host;
       const want = ejected.includes(name) ? '/failed_outlier_check' : 'healthy';
