@@ -3,6 +3,8 @@ import { formatDiagnostic } from '../lib/errors';
 import type { ControlPlane } from '../controlplane/controlPlane';
 import type { ProxySyncStatus } from '../xds/server/ads';
 import { configDumpFromSnapshot } from './configDump';
+import { registerKubernetesApi } from './k8s';
+import type { ObjectStore } from '../store/types';
 import type { Condition, ObjectCondition, ObjectKeyRef } from '../ir/model';
 
 function groupConditions(list: readonly ObjectCondition[]): Array<ObjectKeyRef & { conditions: Condition[] }> {
@@ -20,6 +22,8 @@ export interface AdminServerOptions {
   controlPlane: ControlPlane;
   /** Per-proxy xDS status, from the ADS server. */
   syncStatus: () => ProxySyncStatus[];
+  /** The durable store API writes go to (serve --data). */
+  store?: ObjectStore;
 }
 
 /**
@@ -29,6 +33,8 @@ export interface AdminServerOptions {
 export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   const cp = opts.controlPlane;
+
+  registerKubernetesApi(app, { controlPlane: cp, store: opts.store });
 
   app.get('/healthz', async () => 'ok');
 
