@@ -8,6 +8,7 @@
 // 1. scripts/install-envoy.js makes sure a real Envoy is available; a failure is recorded (Envoy
 //    tests then skip loudly, or fail under CI=true), never fatal here. RICOCHET_ENVOY_UNAVAILABLE=<why>
 //    set by the caller skips the installer and pretends there is no Envoy.
+//    scripts/install-kubectl.js does the same for Debian's kubectl 1.20 (RICOCHET_KUBECTL_UNAVAILABLE).
 // 2. mocha runs dist/test/**/*.test.js, sorted, optionally only paths containing a filter.
 // 3. The last line printed is exactly `N passed, N failed[, N skipped]`, counted from mocha's
 //    runner events (hook failures count as failures, pending tests as skipped). The exit code is
@@ -70,6 +71,30 @@ function ensureEnvoy() {
   }
 }
 
+/** The same for kubectl 1.20 (scripts/install-kubectl.js; test/support/kubectl.ts reads RICOCHET_KUBECTL_*). */
+function ensureKubectl() {
+  if (process.env.RICOCHET_KUBECTL_UNAVAILABLE) {
+    console.log(`kubectl: UNAVAILABLE — RICOCHET_KUBECTL_UNAVAILABLE=${process.env.RICOCHET_KUBECTL_UNAVAILABLE} (set by the caller)`);
+    delete process.env.RICOCHET_KUBECTL_BIN;
+    return;
+  }
+  const script = path.join(repo, 'scripts', 'install-kubectl.js');
+  const r = spawnSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  let result;
+  try {
+    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', 'kubectl.json'), 'utf8'));
+  } catch {
+    result = { error: `scripts/install-kubectl.js exited ${r.status ?? r.signal ?? r.error} without writing .cache/kubectl.json` };
+  }
+  if (typeof result.bin === 'string' && !result.error) {
+    process.env.RICOCHET_KUBECTL_BIN = result.bin;
+    delete process.env.RICOCHET_KUBECTL_UNAVAILABLE;
+  } else {
+    delete process.env.RICOCHET_KUBECTL_BIN;
+    process.env.RICOCHET_KUBECTL_UNAVAILABLE = String(result.error || 'unknown reason');
+  }
+}
+
 /** dist/test/**\/*.test.js, sorted, keeping only files whose TypeScript source still exists:
  *  tsc never deletes outputs, so a renamed or deleted test would otherwise keep running. */
 function testFiles(filters) {
@@ -104,6 +129,7 @@ function finish(passed, failed, skipped, code) {
 function main() {
   const opts = parseArgs(process.argv.slice(2));
   ensureEnvoy();
+  ensureKubectl();
   const files = testFiles(opts.filters);
   if (files.length === 0) {
     console.error(`no test files under dist/test${opts.filters.length ? ` matching ${opts.filters.join(' or ')}` : ''} (did the build run?)`);
