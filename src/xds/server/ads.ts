@@ -4,10 +4,10 @@ import type { ProxyNode } from '../resources';
 import { adsServiceDefinition, type AdsCall } from './adsService';
 import { AdsStream, type AdsLogger, type StreamContext } from './adsStream';
 import { FrameCache } from './responseFrame';
-import type { ProxySyncStatus } from './syncStatus';
+import type { ProxyDelivery, ProxySyncStatus } from './syncStatus';
 
 export type { AdsLogger } from './adsStream';
-export type { ProxySyncStatus, TypeSyncStatus, SyncState, NackRecord } from './syncStatus';
+export type { ProxySyncStatus, TypeSyncStatus, SyncState, NackRecord, ProxyDelivery, TypeDelivery, DeliveredResponse } from './syncStatus';
 
 export interface AdsServerOptions {
   cache: SnapshotCache;
@@ -82,13 +82,32 @@ export class AdsServer {
     });
   }
 
+  /**
+   * Another service on the same gRPC server and port (CSDS, csds.ts). Call before listen():
+   * grpc-js only routes to services added before the server starts.
+   */
+  addService<I extends grpc.UntypedServiceImplementation>(definition: grpc.ServiceDefinition<I>, implementation: I): void {
+    this.server.addService(definition, implementation);
+  }
+
+  /** Per connected stream that has identified its node, sorted by node id then connection time. */
   syncStatus(): ProxySyncStatus[] {
     const all: ProxySyncStatus[] = [];
     for (const stream of this.streams) {
       const status = stream.status();
       if (status) all.push(status);
     }
-    return all;
+    return all.sort(byNode);
+  }
+
+  /** What each stream was sent, resource by resource (CSDS, /debug/config_dump?proxy=), same order. */
+  deliveries(): ProxyDelivery[] {
+    const all: ProxyDelivery[] = [];
+    for (const stream of this.streams) {
+      const delivery = stream.delivery();
+      if (delivery) all.push(delivery);
+    }
+    return all.sort((a, b) => byNode(a.status, b.status));
   }
 
   metrics(): AdsServerMetrics {
@@ -137,4 +156,9 @@ export class AdsServer {
       this.logger.warn({ view: viewKey, node: node.id, error: (err as Error).message }, 'onViewWatched hook failed');
     }
   }
+}
+
+function byNode(a: ProxySyncStatus, b: ProxySyncStatus): number {
+  if (a.nodeId !== b.nodeId) return a.nodeId < b.nodeId ? -1 : 1;
+  return a.connectedAt.getTime() - b.connectedAt.getTime();
 }

@@ -2,12 +2,13 @@ import * as grpc from '@grpc/grpc-js';
 import type { Subscription as RxSubscription } from 'rxjs';
 import type { Snapshot } from '../cache/snapshot';
 import type { SnapshotCache } from '../cache/snapshotCache';
-import { PUSH_ORDER, type ProxyNode } from '../resources';
+import { PUSH_ORDER, type ProxyNode, type TypeUrl } from '../resources';
 import type { AdsCall } from './adsService';
 import { decodeDiscoveryRequest, type DiscoveryRequest } from './discoveryRequest';
 import { withNonce, type FrameCache } from './responseFrame';
 import { TypeStream, type Plan } from './streamState';
-import type { ProxySyncStatus } from './syncStatus';
+import type { JsonObject } from '../../lib/protos/protoJson';
+import type { ProxyDelivery, ProxySyncStatus, TypeSyncStatus } from './syncStatus';
 
 export interface AdsLogger {
   info(o: object, msg?: string): void;
@@ -33,6 +34,7 @@ export interface StreamContext {
 export class AdsStream {
   readonly connectedAt = new Date();
   private node?: ProxyNode;
+  private nodeJson: JsonObject = {};
   private viewKey?: string;
   private snapshot?: Snapshot;
   private readonly types = new Map<string, TypeStream>();
@@ -81,8 +83,9 @@ export class AdsStream {
     const typeStream = this.typeStream(request.typeUrl);
     const kind = typeStream.onRequest(request);
     this.log(request, kind);
-    if (this.node) this.pump();
-    else this.startWatching(request.node as ProxyNode);
+    if (this.node) return this.pump();
+    this.nodeJson = request.nodeJson ?? {};
+    this.startWatching(request.node as ProxyNode);
   }
 
   private typeStream(typeUrl: string): TypeStream {
@@ -162,11 +165,38 @@ export class AdsStream {
     }
   }
 
+  /**
+   * The four ADS types always appear (NOT SENT while never requested, since the stream connected),
+   * then any other type the client asked for; in push order, as proxy-status lists them.
+   */
   status(): ProxySyncStatus | undefined {
     if (!this.node || this.viewKey === undefined) return undefined;
     const types: ProxySyncStatus['types'] = {};
-    for (const [typeUrl, ts] of this.types) types[typeUrl] = ts.status();
-    return { nodeId: this.node.id, node: this.node, viewKey: this.viewKey, connectedAt: this.connectedAt, types };
+    for (const typeUrl of this.typeUrls()) types[typeUrl] = this.types.get(typeUrl)?.status() ?? this.unrequested();
+    const status: ProxySyncStatus = { nodeId: this.node.id, node: this.node, viewKey: this.viewKey, connectedAt: this.connectedAt, types };
+    const userAgent = userAgentOf(this.nodeJson);
+    if (userAgent) status.userAgent = userAgent;
+    return status;
+  }
+
+  /** Resource-level delivery of every type, for CSDS and the per-proxy config dump. */
+  delivery(): ProxyDelivery | undefined {
+    const status = this.status();
+    if (!status) return undefined;
+    const types = this.typeUrls().map((typeUrl) => {
+      const ts = this.types.get(typeUrl);
+      if (ts) return ts.delivery(this.snapshot?.types.get(typeUrl as TypeUrl));
+      return { typeUrl, status: this.unrequested(), unsent: [] };
+    });
+    return { status, nodeJson: this.nodeJson, types };
+  }
+
+  private typeUrls(): string[] {
+    return [...PUSH_ORDER, ...[...this.types.keys()].filter((t) => !PUSH_ORDER.includes(t as TypeUrl)).sort()];
+  }
+
+  private unrequested(): TypeSyncStatus {
+    return { state: 'NOT SENT', requested: false, lastChangeAt: this.connectedAt };
   }
 
   /** Ends the stream with a status (the server's shutdown, or a protocol error). */
@@ -191,4 +221,19 @@ export class AdsStream {
     this.snapshot = undefined;
     this.ctx.closed(this);
   }
+}
+
+/** `envoy/1.40.0` from Node.user_agent_name and user_agent_build_version (or user_agent_version). */
+function userAgentOf(node: JsonObject): string | undefined {
+  const name = typeof node.userAgentName === 'string' ? node.userAgentName : '';
+  const build = node.userAgentBuildVersion;
+  let version = typeof node.userAgentVersion === 'string' ? node.userAgentVersion : '';
+  if (build && typeof build === 'object' && !Array.isArray(build)) {
+    const v = build.version;
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      version = [v.majorNumber ?? 0, v.minorNumber ?? 0, v.patch ?? 0].map(String).join('.');
+    }
+  }
+  if (!name && !version) return undefined;
+  return version ? `${name || 'unknown'}/${version}` : name;
 }

@@ -8,6 +8,8 @@ export interface DiscoveryRequest {
   versionInfo: string;
   /** Present on the first request of a stream; later ones may omit it (rule 3). */
   node?: ProxyNode;
+  /** The whole node in proto3 JSON (user agent, locality…), kept for CSDS and proxy status. */
+  nodeJson?: JsonObject;
   resourceNames: string[];
   typeUrl: string;
   responseNonce: string;
@@ -38,7 +40,10 @@ export function decodeDiscoveryRequest(bytes: Uint8Array): DiscoveryRequest {
     typeUrl: raw.typeUrl,
     responseNonce: raw.responseNonce,
   };
-  if (raw.node) request.node = toProxyNode(raw.node);
+  if (raw.node) {
+    request.nodeJson = nodeJsonOf(raw.node);
+    request.node = toProxyNode(request.nodeJson);
+  }
   if (raw.errorDetail) request.errorDetail = { code: raw.errorDetail.code ?? 0, message: raw.errorDetail.message ?? '' };
   return request;
 }
@@ -48,9 +53,12 @@ export function decodeDiscoveryRequest(bytes: Uint8Array): DiscoveryRequest {
  * keys Istio's sidecars send, DESIGN.md "Proxy identity"). Re-encoding the node once per stream
  * lets the shared codec do the Struct → JSON walk.
  */
-function toProxyNode(node: protobuf.Message): ProxyNode {
+function nodeJsonOf(node: protobuf.Message): JsonObject {
   nodeType ??= lookupType('envoy.config.core.v3.Node');
-  const json = decodeJson('envoy.config.core.v3.Node', nodeType.encode(node).finish());
+  return decodeJson('envoy.config.core.v3.Node', nodeType.encode(node).finish());
+}
+
+function toProxyNode(json: JsonObject): ProxyNode {
   const metadata = json.metadata;
   return {
     id: typeof json.id === 'string' ? json.id : '',

@@ -1,8 +1,8 @@
 import type { TypeSnapshot } from '../cache/snapshot';
 import type { DiscoveryRequest } from './discoveryRequest';
 import type { FrameRequest } from './responseFrame';
-import { Subscription } from './subscription';
-import type { NackRecord, SyncState, TypeSyncStatus } from './syncStatus';
+import { Subscription, WILDCARD } from './subscription';
+import type { DeliveredResponse, NackRecord, SyncState, TypeDelivery, TypeSyncStatus } from './syncStatus';
 
 /** Resources of one version the client holds (or will, once it ACKs). */
 interface Delivery {
@@ -10,8 +10,18 @@ interface Delivery {
   names: Set<string>;
 }
 
+/**
+ * A response as sent. Keeping the (immutable, shared) TypeSnapshot costs one reference and lets
+ * CSDS and the per-proxy config dump show exactly the bytes that went out.
+ */
 interface SentResponse extends Delivery {
   nonce: string;
+  typeSnapshot: TypeSnapshot;
+  sentAt: Date;
+}
+
+interface HeldResponse extends SentResponse {
+  ackedAt: Date;
 }
 
 /** A response to send now. */
@@ -35,14 +45,17 @@ export class TypeStream {
   /** The un-ACKed response; at most one per type per stream (§2.3 case 12, Istio #28261). */
   private outstanding?: SentResponse;
   /** What the client holds: the last ACKed response, pruned to the current subscription. */
-  private held?: Delivery;
+  private held?: HeldResponse;
   private lastSent?: SentResponse;
   private lastAckedVersion?: string;
   private lastNack?: NackRecord;
+  /** The response behind lastNack, for CSDS's error_state.failed_configuration. */
+  private rejected?: SentResponse;
   /** A NACKed version is never sent again in a row (§2.3 case 1); cleared once another version goes out. */
   private blockedVersion?: string;
   private state: SyncState = 'NOT SENT';
-  private lastChangeAt?: Date;
+  /** NOT SENT starts when the type is first requested. */
+  private lastChangeAt = new Date();
 
   constructor(readonly typeUrl: string) {
     this.subscription = new Subscription(typeUrl);
@@ -72,7 +85,7 @@ export class TypeStream {
 
   private acked(): void {
     const sent = this.outstanding as SentResponse;
-    this.held = { version: sent.version, names: new Set(sent.names) };
+    this.held = { ...sent, names: new Set(sent.names), ackedAt: new Date() };
     this.lastAckedVersion = sent.version;
     this.outstanding = undefined;
     this.setState('SYNCED');
@@ -82,6 +95,7 @@ export class TypeStream {
   private nacked(message: string): void {
     const sent = this.outstanding as SentResponse;
     this.lastNack = { version: sent.version, message, at: new Date() };
+    this.rejected = { ...sent, names: new Set(sent.names) };
     this.blockedVersion = sent.version;
     this.outstanding = undefined;
     this.setState('NACKED');
@@ -92,7 +106,7 @@ export class TypeStream {
    * again re-sends it (rule 9). Wildcard keeps everything.
    */
   private pruneToSubscription(): void {
-    for (const delivery of [this.held, this.outstanding]) {
+    for (const delivery of [this.held, this.outstanding, this.rejected]) {
       if (!delivery) continue;
       for (const name of delivery.names) if (!this.subscription.covers(name)) delivery.names.delete(name);
     }
@@ -137,7 +151,7 @@ export class TypeStream {
   }
 
   markSent(plan: Plan, nonce: string): void {
-    const sent: SentResponse = { version: plan.typeSnapshot.version, names: new Set(plan.names), nonce };
+    const sent: SentResponse = { version: plan.typeSnapshot.version, names: new Set(plan.names), nonce, typeSnapshot: plan.typeSnapshot, sentAt: new Date() };
     this.outstanding = sent;
     this.lastSent = sent;
     this.blockedVersion = undefined;
@@ -145,21 +159,48 @@ export class TypeStream {
   }
 
   status(): TypeSyncStatus {
-    const status: TypeSyncStatus = { state: this.state };
+    const status: TypeSyncStatus = { state: this.state, requested: true };
     if (this.lastSent) {
       status.lastSentVersion = this.lastSent.version;
       status.lastSentNonce = this.lastSent.nonce;
+      status.lastSentAt = this.lastSent.sentAt;
     }
     if (this.lastAckedVersion !== undefined) status.lastAckedVersion = this.lastAckedVersion;
+    if (this.held) status.lastAckedAt = this.held.ackedAt;
     if (this.lastNack) status.lastNack = { ...this.lastNack };
-    if (this.lastChangeAt) status.lastChangeAt = this.lastChangeAt;
+    status.lastChangeAt = this.lastChangeAt;
     return status;
+  }
+
+  /**
+   * Resource by resource, what went out and what the client did with it (for CSDS and the
+   * per-proxy config dump). `current` is the view's snapshot of this type, to tell a subscribed
+   * name that was never sent because it does not exist from one still waiting its turn.
+   */
+  delivery(current: TypeSnapshot | undefined): TypeDelivery {
+    const delivery: TypeDelivery = { typeUrl: this.typeUrl, status: this.status(), unsent: [] };
+    const sent = this.lastSent;
+    if (sent) delivery.lastSent = { ...delivered(sent), acked: this.held?.nonce === sent.nonce };
+    if (this.held) delivery.held = { ...delivered(this.held), ackedAt: this.held.ackedAt };
+    if (this.rejected && this.state === 'NACKED') delivery.rejected = delivered(this.rejected);
+    const known = new Set([...(sent?.names ?? []), ...(this.held?.names ?? [])]);
+    const wanted = this.subscription.wildcard ? [...(current?.resources.keys() ?? [])] : [...this.subscription.requested].sort();
+    for (const name of wanted) {
+      if (name !== WILDCARD && !known.has(name)) delivery.unsent.push({ name, exists: current?.resources.has(name) ?? false });
+    }
+    return delivery;
   }
 
   private setState(state: SyncState): void {
     this.state = state;
     this.lastChangeAt = new Date();
   }
+}
+
+/** The response's resources still subscribed, in wire order (the snapshot's maps are sorted). */
+function delivered(sent: SentResponse): DeliveredResponse {
+  const resources = [...sent.typeSnapshot.resources.values()].filter((r) => sent.names.has(r.name));
+  return { version: sent.version, nonce: sent.nonce, sentAt: sent.sentAt, resources };
 }
 
 function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {

@@ -32,6 +32,11 @@ export class Subscription {
     return !this.wildcard && this.names.size === 0;
   }
 
+  /** The names the client listed last (for CSDS: subscribed names that were never sent). */
+  get requested(): ReadonlySet<string> {
+    return this.names;
+  }
+
   covers(name: string): boolean {
     return this.wildcard || this.names.has(name);
   }
