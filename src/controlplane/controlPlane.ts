@@ -42,6 +42,16 @@ export class ControlPlane {
   private subscription: Subscription | undefined;
   private reported = new Set<string>();
   state: ControlPlaneState = { revision: 0, mesh: { services: [], virtualHosts: [] }, diagnostics: [], conditions: [], selectors: [], objectCount: 0 };
+  /** Objects currently served, each with the document (file, or `api:…` for the store) it came from; read by the admin API. */
+  get acceptedObjects(): AcceptedObjects {
+    return this.accepted;
+  }
+
+  /** The compile options every revision uses (the admin API's dry runs compile with the same). */
+  get compileOptions(): CompileOptions | undefined {
+    return this.opts.compile;
+  }
+
   /** Identity of each view's proxies (the key is derived from it). */
   private readonly identities = new Map<string, ProxyIdentity>([[DEFAULT_VIEW, DEFAULT_PROXY]]);
   /** This revision's resources per compile signature: views that match the same policies share them. */
