@@ -100,7 +100,9 @@ describe('e2e (issue 4): Istio DestinationRule, fault and the appflaky retry wal
     // tries do take longer than 5 ms here.)
     assert.ok(failed > 0.35, `failed ${failed}: ${describeLoad(result)}`);
     assert.equal((result.codes.get(200) ?? 0) + (result.codes.get(503) ?? 0) + (result.codes.get(504) ?? 0), result.n, describeLoad(result));
-    assert.equal(mesh.upstream.requests, result.n, 'one try per request');
+    // At most one try per request: a try the 5 ms timeout cuts before the upstream has read it is
+    // never seen there, so under load the upstream may count a few fewer.
+    assert.ok(mesh.upstream.requests <= result.n && mesh.upstream.requests > result.n * 0.9, `one try per request: ${mesh.upstream.requests} tries for ${result.n} requests`);
     assert.equal(delta, 0, 'no retry was attempted');
   });
 
