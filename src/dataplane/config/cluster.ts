@@ -36,7 +36,7 @@ const CLUSTER: FieldRules = {
     'name', 'type', 'cluster_type', 'eds_cluster_config', 'connect_timeout', 'per_connection_buffer_limit_bytes', 'lb_policy',
     'load_assignment', 'circuit_breakers', 'typed_extension_protocol_options', 'http2_protocol_options', 'http_protocol_options',
     'common_http_protocol_options', 'transport_socket', 'common_lb_config', 'load_balancing_policy', 'protocol_selection',
-    'health_checks', 'outlier_detection', 'max_requests_per_connection',
+    'health_checks', 'outlier_detection', 'max_requests_per_connection', 'ring_hash_lb_config',
   ],
   silent: ['metadata', 'wait_for_warm_on_init'],
   ignored: {
@@ -66,7 +66,6 @@ const CLUSTER: FieldRules = {
     transport_socket_matches: 'per-endpoint transport sockets (TLS) are not implemented',
     upstream_bind_config: 'binding upstream connections to a source address is not implemented',
     lb_subset_config: 'subset load balancing is not implemented',
-    ring_hash_lb_config: 'RING_HASH load balancing is not implemented',
     maglev_lb_config: 'MAGLEV load balancing is not implemented',
     original_dst_lb_config: 'ORIGINAL_DST clusters are not implemented',
     filters: 'upstream network filters are not implemented',
@@ -132,6 +131,8 @@ export function clusterFromJson(json: JsonObject, path: string, f: Findings, opt
   const protocol = protocolOptions(json, path, f);
   cluster.http2 = protocol.http2;
   if (Object.keys(protocol.connection).length > 0) cluster.upstreamConnection = protocol.connection;
+  if (cluster.lbPolicy === 'RING_HASH') cluster.ringHash = ringHashFromJson(json, path, f);
+  else if (json.ringHashLbConfig) f.ignore(at(path, 'ring_hash_lb_config'), `only RING_HASH clusters use it (this one is ${cluster.lbPolicy})`);
   const od = obj(json.outlierDetection);
   if (od) cluster.outlierDetection = outlierDetectionFromJson(od, at(path, 'outlier_detection'), f);
 
@@ -192,7 +193,7 @@ function customClusterType(json: JsonObject, path: string, f: Findings): DpClust
 function lbPolicy(json: JsonObject, path: string, type: DpClusterType, f: Findings): DpCluster['lbPolicy'] {
   const p = str(json.lbPolicy) ?? 'ROUND_ROBIN';
   switch (p) {
-    case 'ROUND_ROBIN': case 'LEAST_REQUEST': case 'RANDOM':
+    case 'ROUND_ROBIN': case 'LEAST_REQUEST': case 'RANDOM': case 'RING_HASH':
       return p;
     case 'CLUSTER_PROVIDED':
       if (type !== 'DYNAMIC_FORWARD_PROXY') f.reject(at(path, 'lb_policy'), 'CLUSTER_PROVIDED needs a cluster type that provides one (the dynamic forward proxy)');
@@ -273,19 +274,46 @@ function transportSocket(json: JsonObject | undefined, path: string, f: Findings
   f.reject(path, `transport socket ${type ?? name} is not implemented (TLS to upstreams is not supported; only raw_buffer is)`);
 }
 
+/** RING_HASH settings: ring sizes (RingHashLbConfig) and hashing hosts by hostname (ConsistentHashingLbConfig). */
+function ringHashFromJson(json: JsonObject, path: string, f: Findings): NonNullable<DpCluster['ringHash']> {
+  const ring = obj(json.ringHashLbConfig) ?? {};
+  const rpath = at(path, 'ring_hash_lb_config');
+  checkFields(ring, 'envoy.config.cluster.v3.Cluster.RingHashLbConfig', rpath, { handled: ['minimum_ring_size', 'maximum_ring_size', 'hash_function'] }, f);
+  if (ring.hashFunction === 'MURMUR_HASH_2') f.reject(at(rpath, 'hash_function'), 'MURMUR_HASH_2 is not implemented (XX_HASH, the default, is)');
+  const size = (v: JsonObject[string] | undefined, dflt: number, name: string): number => {
+    const n = obj(v) ? num(obj(v)?.value) ?? 0 : num(v) ?? dflt;
+    if (n > RING_MAX) invalid(at(rpath, name), `value must be less than or equal to ${RING_MAX}, got ${n}`);
+    return n;
+  };
+  const minimumRingSize = size(ring.minimumRingSize, 1024, 'minimum_ring_size');
+  const maximumRingSize = size(ring.maximumRingSize, RING_MAX, 'maximum_ring_size');
+  if (minimumRingSize > maximumRingSize) invalid(rpath, `ring hash: minimum_ring_size (${minimumRingSize}) > maximum_ring_size (${maximumRingSize})`);
+  const consistent = obj(obj(json.commonLbConfig)?.consistentHashingLbConfig);
+  return { minimumRingSize, maximumRingSize, useHostnameForHashing: consistent?.useHostnameForHashing === true };
+}
+
+/** Envoy's ring size cap (8M entries; validate.rules lte 8388608). */
+const RING_MAX = 8_388_608;
+
 /** `common_lb_config` → the healthy panic threshold in percent (Envoy's default 50). */
 function commonLbConfig(json: JsonObject | undefined, path: string, f: Findings): number {
   if (!json) return DEFAULT_PANIC_THRESHOLD;
   checkFields(json, 'envoy.config.cluster.v3.Cluster.CommonLbConfig', path, {
-    handled: ['healthy_panic_threshold', 'zone_aware_lb_config', 'update_merge_window'],
+    handled: ['healthy_panic_threshold', 'zone_aware_lb_config', 'update_merge_window', 'consistent_hashing_lb_config'],
     ignored: {
       ignore_new_hosts_until_first_hc: 'no active health checking',
       close_connections_on_host_set_change: 'connections are kept when hosts change',
-      consistent_hashing_lb_config: 'hash-based load balancing is not implemented',
       override_host_status: 'host override is not implemented',
     },
     rejected: { locality_weighted_lb_config: 'locality-weighted load balancing is not implemented' },
   }, f);
+  const consistent = obj(json.consistentHashingLbConfig);
+  if (consistent) {
+    checkFields(consistent, 'envoy.config.cluster.v3.Cluster.CommonLbConfig.ConsistentHashingLbConfig', at(path, 'consistent_hashing_lb_config'), {
+      handled: ['use_hostname_for_hashing'],
+      rejected: { hash_balance_factor: 'bounded-load consistent hashing is not implemented' },
+    }, f);
+  }
   // fail_traffic_on_panic is applied by the runtime (it reads the raw cluster); the rest is not.
   ignoreAll(obj(json.zoneAwareLbConfig), 'envoy.config.cluster.v3.Cluster.CommonLbConfig.ZoneAwareLbConfig', at(path, 'zone_aware_lb_config'),
     'zone-aware routing needs a local cluster and localities, which are not implemented', f, ['failTrafficOnPanic']);

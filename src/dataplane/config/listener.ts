@@ -129,12 +129,11 @@ const HCM: FieldRules = {
 };
 
 const TCP_PROXY: FieldRules = {
-  handled: ['stat_prefix', 'cluster', 'max_connect_attempts', 'idle_timeout', 'access_log'],
+  handled: ['stat_prefix', 'cluster', 'max_connect_attempts', 'idle_timeout', 'access_log', 'hash_policy'],
   ignored: {
     access_log_options: 'access log lines are written when each connection closes',
     access_log_flush_interval: 'access log lines are written when each connection closes',
     flush_access_log_on_connected: 'access log lines are written when each connection closes',
-    hash_policy: 'hash policies only act with hash-based load balancing, which is not implemented',
     downstream_idle_timeout: 'only idle_timeout is applied',
     upstream_idle_timeout: 'only idle_timeout is applied',
   },
@@ -476,5 +475,12 @@ function tcpProxyFromJson(json: JsonObject, path: string, f: Findings): DpTcpPro
     return log ? [log] : [];
   });
   if (logs.length > 0) out.accessLogs = logs;
+  objs(json.hashPolicy).forEach((h, i) => {
+    checkFields(h, 'envoy.type.v3.HashPolicy', index(at(path, 'hash_policy'), i), {
+      handled: ['source_ip'],
+      rejected: { filter_state: 'hashing on filter state is not implemented' },
+    }, f);
+    if (obj(h.sourceIp)) out.hashSourceIp = true;
+  });
   return out;
 }

@@ -98,7 +98,19 @@ export interface DpRouteAction {
   autoHostRewrite?: boolean;
   /** hedge_policy.hedge_on_per_try_timeout (route's, else the virtual host's; envoy-retry.md §7.2). */
   hedgeOnPerTryTimeout?: boolean;
+  /** `hash_policy`, in order; read only by hash-based load balancers (RING_HASH). */
+  hashPolicies?: DpHashPolicy[];
 }
+
+/**
+ * One `RouteAction.hash_policy` entry: what a hash-based load balancer hashes for the request
+ * (Http::HashPolicyImpl). `terminal`: stop at this policy once a hash exists.
+ */
+export type DpHashPolicy =
+  | { kind: 'header'; name: string; terminal: boolean }
+  | { kind: 'cookie'; name: string; ttlMs?: number; path?: string; attributes: Array<{ name: string; value: string }>; terminal: boolean }
+  | { kind: 'source_ip'; terminal: boolean }
+  | { kind: 'query_parameter'; name: string; terminal: boolean };
 
 export interface DpDirectResponse {
   kind: 'direct';
@@ -199,6 +211,8 @@ export interface DpTcpProxy {
   idleTimeoutMs?: number;
   /** `access_log` of the TCP proxy (stdout/stderr/file loggers), one line per connection. */
   accessLogs?: DpAccessLog[];
+  /** `hash_policy` with `source_ip`: hash-based clusters pick by the downstream peer's IP. */
+  hashSourceIp?: boolean;
 }
 
 export interface DpListener {
@@ -291,7 +305,9 @@ export interface DpCluster {
   type: DpClusterType;
   /** Default 5000 (envoy-retry.md §1.2). */
   connectTimeoutMs: number;
-  lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM';
+  lbPolicy: 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH';
+  /** RING_HASH: `ring_hash_lb_config` (defaults 1024 / 8M) and `consistent_hashing_lb_config.use_hostname_for_hashing`. */
+  ringHash?: { minimumRingSize: number; maximumRingSize: number; useHostnameForHashing: boolean };
   circuitBreakers: DpCircuitBreakers;
   http2: boolean;
   /** For EDS clusters: the ClusterLoadAssignment name to subscribe to. */

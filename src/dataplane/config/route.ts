@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { JsonObject } from '../../lib/protos/protoJson';
 import type {
-  DpDirectResponse, DpFaultConfig, DpRetryPolicy, DpRoute, DpRouteAction, DpRouteConfig, DpRouteMatch, DpVirtualCluster, DpVirtualHost,
+  DpDirectResponse, DpFaultConfig, DpHashPolicy, DpRetryPolicy, DpRoute, DpRouteAction, DpRouteConfig, DpRouteMatch, DpVirtualCluster, DpVirtualHost,
 } from './model';
 import { Findings, anyBody, anyType, at, bool, checkFields, durationMs, index, invalid, mapKey, num, obj, objs, str, strs, type FieldRules } from './fields';
 import { headerMatcherFromJson, regexFromJson, retryPolicyFromJson, stringMatcherFromJson } from './retryPolicy';
@@ -106,12 +106,11 @@ const ROUTE_ACTION: FieldRules = {
   handled: [
     'cluster', 'weighted_clusters', 'cluster_not_found_response_code', 'prefix_rewrite', 'host_rewrite_literal', 'auto_host_rewrite',
     'timeout', 'idle_timeout', 'retry_policy', 'max_stream_duration', 'priority', 'max_grpc_timeout', 'grpc_timeout_offset',
-    'hedge_policy',
+    'hedge_policy', 'hash_policy',
   ],
   ignored: {
     rate_limits: 'rate limit descriptors only act with the rate limit filter, which is not implemented',
     include_vh_rate_limits: 'rate limit descriptors only act with the rate limit filter, which is not implemented',
-    hash_policy: 'hash policies only act with hash-based load balancing, which is not implemented',
     cors: 'CORS policies only act with the CORS filter, which is not implemented',
     early_data_policy: 'early data (0-RTT) only applies to HTTP/3',
   },
@@ -314,7 +313,57 @@ function routeActionFromJson(json: JsonObject, path: string, f: Findings, vhRetr
   const hp = obj(json.hedgePolicy);
   const hedge = hp ? hedgeOnPerTryTimeoutFromJson(hp, at(path, 'hedge_policy'), f) : vhHedge;
   if (hedge === true) action.hedgeOnPerTryTimeout = true;
+  const hashPolicies = objs(json.hashPolicy).flatMap((h, i) => hashPolicyFromJson(h, index(at(path, 'hash_policy'), i), f) ?? []);
+  if (hashPolicies.length > 0) action.hashPolicies = hashPolicies;
   return action;
+}
+
+/**
+ * `RouteAction.HashPolicy` → DpHashPolicy (header, cookie, source IP, query parameter); undefined
+ * for connection_properties without source_ip, which Envoy drops (HashPolicyImpl).
+ */
+function hashPolicyFromJson(json: JsonObject, path: string, f: Findings): DpHashPolicy | undefined {
+  checkFields(json, 'envoy.config.route.v3.RouteAction.HashPolicy', path, {
+    handled: ['header', 'cookie', 'connection_properties', 'query_parameter', 'terminal'],
+    rejected: { filter_state: 'hashing on filter state is not implemented' },
+  }, f);
+  const terminal = json.terminal === true;
+  const header = obj(json.header);
+  if (header) {
+    checkFields(header, 'envoy.config.route.v3.RouteAction.HashPolicy.Header', at(path, 'header'), {
+      handled: ['header_name'],
+      rejected: { regex_rewrite: 'rewriting the header value before hashing is not implemented' },
+    }, f);
+    const name = str(header.headerName) ?? '';
+    if (name === '') invalid(at(path, 'header.header_name'), 'header_name is required');
+    return { kind: 'header', name: name.toLowerCase(), terminal };
+  }
+  const cookie = obj(json.cookie);
+  if (cookie) {
+    checkFields(cookie, 'envoy.config.route.v3.RouteAction.HashPolicy.Cookie', at(path, 'cookie'), { handled: ['name', 'ttl', 'path', 'attributes'] }, f);
+    const name = str(cookie.name) ?? '';
+    if (name === '') invalid(at(path, 'cookie.name'), 'a cookie hash policy needs a name');
+    const out: DpHashPolicy = { kind: 'cookie', name, attributes: objs(cookie.attributes).map((a) => ({ name: str(a.name) ?? '', value: str(a.value) ?? '' })), terminal };
+    const ttl = durationMs(cookie.ttl);
+    if (ttl !== undefined) out.ttlMs = ttl;
+    const cookiePath = str(cookie.path);
+    if (cookiePath) out.path = cookiePath;
+    return out;
+  }
+  const props = obj(json.connectionProperties);
+  if (props) {
+    checkFields(props, 'envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties', at(path, 'connection_properties'), { handled: ['source_ip'] }, f);
+    return props.sourceIp === true ? { kind: 'source_ip', terminal } : undefined;
+  }
+  const query = obj(json.queryParameter);
+  if (query) {
+    checkFields(query, 'envoy.config.route.v3.RouteAction.HashPolicy.QueryParameter', at(path, 'query_parameter'), { handled: ['name'] }, f);
+    const name = str(query.name) ?? '';
+    if (name === '') invalid(at(path, 'query_parameter.name'), 'a query parameter hash policy needs a name');
+    return { kind: 'query_parameter', name, terminal };
+  }
+  if (json.filterState) return undefined; // rejected above
+  return invalid(path, 'a hash policy needs one of header, cookie, connection_properties, query_parameter, filter_state');
 }
 
 function weightedClusters(json: JsonObject, path: string, f: Findings): DpRouteAction['weightedClusters'] {

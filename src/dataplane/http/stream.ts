@@ -239,6 +239,21 @@ export class HttpStream {
     this.decodeRouter(route);
   }
 
+  /** The downstream peer and our end as Envoy prints addresses (`ip:port`, IPv6 in brackets). */
+  get downstreamRemoteAddress(): string {
+    return formatAddress(this.req.socket.remoteAddress, this.req.socket.remotePort);
+  }
+
+  get downstreamLocalAddress(): string {
+    return formatAddress(this.req.socket.localAddress, this.req.socket.localPort);
+  }
+
+  /** The downstream peer's IP alone (Address::Ip::addressAsString). */
+  get downstreamRemoteIp(): string {
+    const ip = this.req.socket.remoteAddress ?? '';
+    return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  }
+
   /** Request headers plus :method, :path, :authority, :scheme (for header matchers). */
   headersWithPseudo(): HeaderMap {
     return (this.pseudo ??= { ...this.headers, ':method': this.method, ':path': this.path, ':authority': this.authority, ':scheme': this.scheme });

@@ -38,6 +38,7 @@ import { atoiUnsigned } from '../retry/numbers';
 import type { ScopedStats } from './scopedStats';
 import { retryHostRejecter } from './hostPredicates';
 import { isGrpcRequest, reportConnected, reportReset, reportResponse, reportTimeout } from './outlierReport';
+import { computeRequestHash } from './hashPolicy';
 import type { JsonObject } from '../../lib/protos/protoJson';
 
 const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
@@ -77,6 +78,9 @@ export class Router implements AttemptOwner {
   private hostSelectionAttempts = 1;
   /** The request is gRPC: the outlier detector sees grpc-status mapped to HTTP (§ outlierReport). */
   private grpcRequest = false;
+  /** Hash-based clusters: the request's hash (hash_policy) and the affinity cookies to set. */
+  private requestHash: bigint | undefined;
+  private setCookies: string[] = [];
   private path: string;
   private authority: string;
   /** 504, or 204 with x-envoy-upstream-rq-timeout-alt-response. */
@@ -147,6 +151,19 @@ export class Router implements AttemptOwner {
       this.hostSelectionAttempts = rs.hostSelectionRetryMaxAttempts + 1;
       const hedgeOn = (action as DpRouteAction & { hedgeOnPerTryTimeout?: boolean }).hedgeOnPerTryTimeout === true || hedgeHeader;
       this.hedging = hedgeOn && typeof (rs as Partial<HedgingRetryState>).onHedgedPerTryTimeout === 'function';
+    }
+
+    // The hash is taken before any rewrite, when Envoy's router picks the host.
+    if (this.cluster.hashBased && action.hashPolicies) {
+      const r = computeRequestHash(action.hashPolicies, {
+        headers,
+        path: this.path,
+        downstreamRemoteIp: stream.downstreamRemoteIp,
+        downstreamRemoteAddress: stream.downstreamRemoteAddress,
+        downstreamLocalAddress: stream.downstreamLocalAddress,
+      });
+      this.requestHash = r.hash;
+      this.setCookies = r.setCookies;
     }
 
     // Path and host rewrites (once per request).
@@ -245,7 +262,7 @@ export class Router implements AttemptOwner {
 
   private startAttempt(): void {
     const reject = this.isRetry ? retryHostRejecter(this.attemptedHosts, this.omitHostMetadata) : undefined;
-    const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts, this.authority);
+    const host = this.cluster.chooseHost(reject, this.hostSelectionAttempts, this.authority, this.requestHash);
     if (!host) {
       this.cluster.stats.upstream_cx_none_healthy.inc();
       this.charge(503);
@@ -338,6 +355,8 @@ export class Router implements AttemptOwner {
     const extra: string[] = [];
     if (this.downstreamComplete) extra.push('x-envoy-upstream-service-time', String(Math.floor(performance.now() - this.downstreamCompleteAt)));
     if (this.vhost.includeAttemptCountInResponse) extra.push('x-envoy-attempt-count', String(this.attemptCount));
+    // Routing cookies go on upstream responses only (Filter::onUpstreamHeaders).
+    for (const c of this.setCookies) extra.push('set-cookie', c);
     this.charge(status);
     this.stream.upstreamHost = attempt.host.addressString;
     this.stream.encodeHeaders(status, raw, headers, extra);

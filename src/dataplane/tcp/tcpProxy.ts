@@ -18,6 +18,7 @@ import { F } from '../router/flags';
 import type { Counter, Gauge, StatsStore } from '../stats/store';
 import type { Cluster } from '../upstream/cluster';
 import { connectUpstream } from '../upstream/connect';
+import { xxHash64 } from '../upstream/xxhash64';
 
 const DEFAULT_IDLE_TIMEOUT_MS = 3_600_000;
 
@@ -165,7 +166,9 @@ export class TcpProxyListener {
     const attempt = (n: number) => {
       retryTimer = undefined;
       if (closed) return;
-      const host = c.chooseHost();
+      // hash_policy source_ip (Network::HashPolicyImpl): XXH64 of the peer's IP, for hash-based clusters.
+      const hash = config.tcp.hashSourceIp && c.hashBased ? xxHash64(peerIp(down.remoteAddress)) : undefined;
+      const host = c.chooseHost(undefined, 1, undefined, hash);
       if (!host) {
         c.stats.upstream_cx_none_healthy.inc();
         flags |= F.UH;
@@ -262,3 +265,8 @@ function formatAddress(ip: string | undefined, port: number | undefined): string
 }
 
 function noop(): void {}
+
+function peerIp(ip: string | undefined): string {
+  const a = ip ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}

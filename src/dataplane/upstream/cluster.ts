@@ -34,6 +34,7 @@ import type { StatsStore } from '../stats/store';
 import { Host } from './host';
 import { chooseHost, createLoadBalancer, lbSource, type LoadBalancer } from './loadBalancer';
 import { OutlierDetector, OutlierStats } from './outlier';
+import { Ring, randomHash } from './ringHash';
 import { ResourceManager } from './resources';
 import { ClusterStats } from './stats';
 import type { ClusterContext } from './types';
@@ -104,6 +105,8 @@ export class Cluster implements ClusterContext {
   connectionOptions: DpUpstreamConnectionOptions = {};
   hosts: Host[] = [];
   private lb: LoadBalancer = { pick: () => undefined };
+  /** RING_HASH clusters: the ring over the hosts served from. */
+  private ring: Ring | undefined;
   /** Fewer healthy hosts than the panic threshold: the balancer picks from every host. */
   private panic = false;
   private outlierDetector: OutlierDetector | undefined;
@@ -207,7 +210,14 @@ export class Cluster implements ClusterContext {
     const threshold = this.config.healthyPanicThresholdPercent ?? DEFAULT_PANIC_THRESHOLD;
     const { source, panic } = lbSource(this.hosts, threshold, failTrafficOnPanic(this.config));
     this.panic = panic;
-    this.lb = createLoadBalancer(this.config.lbPolicy, source);
+    const policy = this.config.lbPolicy;
+    if (policy === 'RING_HASH') {
+      this.ring = new Ring(source, this.config.ringHash ?? { minimumRingSize: 1024, maximumRingSize: 8_388_608, useHostnameForHashing: false });
+      this.lb = { pick: () => undefined };
+    } else {
+      this.ring = undefined;
+      this.lb = createLoadBalancer(policy, source);
+    }
     this.updateMembership();
   }
 
@@ -260,13 +270,34 @@ export class Cluster implements ClusterContext {
    * dynamic forward proxy cluster the host is the one `authority` resolved to (see
    * resolveAuthority), undefined when its name is not resolved (yet) or did not resolve.
    */
-  chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1, authority?: string): Host | undefined {
+  chooseHost(reject?: (h: Host) => boolean, maxAttempts = 1, authority?: string, hash?: bigint): Host | undefined {
     if (this.dynamicForwardProxy) return this.dynamicHost(authority ?? '');
+    if (this.ring) return this.chooseFromRing(this.ring, reject, maxAttempts, hash);
     if (!this.panic) return chooseHost(this.lb, reject, maxAttempts);
     // Every pick in panic mode counts (ZoneAwareLoadBalancerBase::hostSourceToUse).
     const lb = this.lb;
     const panicStat = this.stats.lb_healthy_panic;
     return chooseHost({ pick: () => (panicStat.inc(), lb.pick()) }, reject, maxAttempts);
+  }
+
+  /**
+   * ThreadAwareLoadBalancerBase::LoadBalancerImpl::chooseHost: one hash (the request's, else a
+   * random one) for every attempt; attempt i moves i entries along the ring. Panic counts once.
+   */
+  private chooseFromRing(ring: Ring, reject: ((h: Host) => boolean) | undefined, maxAttempts: number, hash: bigint | undefined): Host | undefined {
+    if (this.panic) this.stats.lb_healthy_panic.inc();
+    const h = hash ?? randomHash();
+    let host: Host | undefined;
+    for (let i = 0; i < maxAttempts; i++) {
+      host = ring.choose(h, i);
+      if (!host || !reject || !reject(host)) return host;
+    }
+    return host;
+  }
+
+  /** The cluster picks hosts by a request hash (the router computes one from the route's hash_policy). */
+  get hashBased(): boolean {
+    return this.config.lbPolicy === 'RING_HASH';
   }
 
   /**

@@ -14,10 +14,7 @@ import { snapshotFromResources } from '../../../src/dataplane/config/snapshot';
 import { repoPath } from '../../support/paths';
 
 /** Goldens whose config the data plane refuses today, with the field and why (see the final report). */
-const KNOWN_GAPS: Record<string, RegExp> = {
-  // Istio DestinationRule loadBalancer.consistentHash → RING_HASH: not implemented on the data plane.
-  'test/golden/sources/istio/dr-consistent-hash/envoy.json': /ring_hash_lb_config|RING_HASH/,
-};
+const KNOWN_GAPS: Record<string, RegExp> = {};
 
 function goldens(dir: string, out: string[] = []): string[] {
   if (!fs.existsSync(dir)) return out;

@@ -234,8 +234,8 @@ describe('dataplane config: xDS resources → data plane config', () => {
     }]));
     assert.deepEqual(out.unsupported.map((u) => u.path), [
       'RouteConfiguration[rc].virtual_hosts[0].routes[0].decorator',
-      'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hash_policy',
     ]);
+    assert.deepEqual(action(out.routeConfig.virtualHosts[0].routes[0]).hashPolicies, [{ kind: 'header', name: 'x', terminal: false }]);
     const a = action(out.routeConfig.virtualHosts[0].routes[0]);
     assert.equal(a.maxStreamDurationMs, 3000);
     assert.equal(a.grpcTimeoutHeaderMaxMs, 0);
@@ -272,7 +272,7 @@ describe('dataplane config: xDS resources → data plane config', () => {
     assert.equal(typed.cluster.lbPolicy, 'LEAST_REQUEST');
     const budget = cluster({ name: 'c', circuit_breakers: { thresholds: [{ retry_budget: { budget_percent: { value: 0 }, min_retry_concurrency: 0 } }] } });
     assert.deepEqual(budget.cluster.circuitBreakers.retryBudget, { budgetPercent: 0, minRetryConcurrency: 0 });
-    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'RING_HASH', lb_subset_config: {}, circuit_breakers: { per_host_thresholds: [{ max_connections: 1 }] } })), [
+    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'MAGLEV', lb_subset_config: {}, circuit_breakers: { per_host_thresholds: [{ max_connections: 1 }] } })), [
       'Cluster[c].lb_subset_config', 'Cluster[c].lb_policy', 'Cluster[c].circuit_breakers.per_host_thresholds',
     ]);
     assert.deepEqual(rejectedPaths(() => cluster({
@@ -300,6 +300,35 @@ describe('dataplane config: xDS resources → data plane config', () => {
       ['Cluster[c].outlier_detection.successful_active_health_check_uneject_host', 'ignored'],
     ]);
     assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', outlier_detection: { monitors: [{ name: 'm', typed_config: { '@type': 'type.googleapis.com/google.protobuf.Empty' } }] } })), ['Cluster[c].outlier_detection.monitors']);
+  });
+
+  it('reads RING_HASH (ring sizes, hash function, hostname hashing) and route hash policies', () => {
+    const ring = cluster({ name: 'c', lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: 64, maximum_ring_size: 128 }, common_lb_config: { consistent_hashing_lb_config: { use_hostname_for_hashing: true } } });
+    assert.deepEqual(ring.unsupported, []);
+    assert.deepEqual(ring.cluster.ringHash, { minimumRingSize: 64, maximumRingSize: 128, useHostnameForHashing: true });
+    assert.deepEqual(cluster({ name: 'c', lb_policy: 'RING_HASH' }).cluster.ringHash, { minimumRingSize: 1024, maximumRingSize: 8_388_608, useHostnameForHashing: false });
+    assert.throws(() => cluster({ name: 'c', lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: 200, maximum_ring_size: 100 } }), /minimum_ring_size \(200\) > maximum_ring_size \(100\)/);
+    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'RING_HASH', ring_hash_lb_config: { hash_function: 'MURMUR_HASH_2' } })), ['Cluster[c].ring_hash_lb_config.hash_function']);
+    assert.deepEqual(rejectedPaths(() => cluster({ name: 'c', lb_policy: 'RING_HASH', common_lb_config: { consistent_hashing_lb_config: { hash_balance_factor: 150 } } })), [
+      'Cluster[c].common_lb_config.consistent_hashing_lb_config.hash_balance_factor',
+    ]);
+    const out = routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [
+      { header: { header_name: 'X-User' } },
+      { cookie: { name: 's', ttl: '10s', path: '/', attributes: [{ name: 'SameSite', value: 'Lax' }] }, terminal: true },
+      { connection_properties: { source_ip: true } },
+      { connection_properties: { source_ip: false } },
+      { query_parameter: { name: 'q' } },
+    ] } }]));
+    assert.deepEqual(out.unsupported, []);
+    assert.deepEqual(action(out.routeConfig.virtualHosts[0].routes[0]).hashPolicies, [
+      { kind: 'header', name: 'x-user', terminal: false },
+      { kind: 'cookie', name: 's', ttlMs: 10_000, path: '/', attributes: [{ name: 'SameSite', value: 'Lax' }], terminal: true },
+      { kind: 'source_ip', terminal: false },
+      { kind: 'query_parameter', name: 'q', terminal: false },
+    ], 'connection_properties without source_ip is dropped, as Envoy drops it');
+    assert.deepEqual(rejectedPaths(() => routes(vh([{ match: { prefix: '/' }, route: { cluster: 'c', hash_policy: [{ filter_state: { key: 'k' } }] } }]))), [
+      'RouteConfiguration[rc].virtual_hosts[0].routes[0].route.hash_policy[0].filter_state',
+    ]);
   });
 
   it('reads common_lb_config (panic threshold, merge window, fail_traffic_on_panic) and the upstream connection limits', () => {

@@ -15,6 +15,9 @@
  * Every outlier scenario has a cluster of its own: ejections last base_ejection_time (60 s here),
  * longer than the group runs, so scenarios must not share a detector.
  */
+import type { Host } from '../../../src/dataplane/upstream/host';
+import { Ring } from '../../../src/dataplane/upstream/ringHash';
+import { xxHash64 } from '../../../src/dataplane/upstream/xxhash64';
 import type { ClusterDef, GroupDef } from './bootstrap';
 import type { JsonObject, Observation, Range, Scenario } from './model';
 import { SLACK_MS, attemptsOn, get, healthFlags, policy, resetBodyPrefix, times } from './helpers';
@@ -79,6 +82,12 @@ export const UPSTREAM_GROUPS: GroupDef[] = [
       },
       { name: 'other', endpoints: ['b'] },
     ],
+  },
+  {
+    name: 'ring',
+    title: 'RING_HASH over three scripted upstreams a, b, c (Istio consistentHash)',
+    upstreams: [{ name: 'a' }, { name: 'b' }, { name: 'c' }],
+    clusters: [{ name: 'backend', endpoints: ['a', 'b', 'c'], extra: { lb_policy: 'RING_HASH', ring_hash_lb_config: { minimum_ring_size: 1024 } } }],
   },
   {
     name: 'connections',
@@ -421,6 +430,101 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     expect: { status: 200, attempts: 8, stats: { upstream_rq_retry: 4, upstream_rq_retry_backoff_exponential: 4, upstream_rq_retry_success: 4 } },
   },
 
+  // ============================================================== RING_HASH and hash policies
+  {
+    id: 'ring-hash-header',
+    title: 'hash_policy header x-user: each user sticks to one host, and it is the host Envoy\'s ring (XXH64 of "ip:port_i") gives',
+    section: 'load balancing: ring hash',
+    group: 'ring',
+    route: { hash_policy: [{ header: { header_name: 'x-user' } }] },
+    requests: ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u0', 'u1', 'u2', 'u3', 'u4', 'u5'].map((u) => ({ script: '200', headers: { 'x-user': u } })),
+    sequential: true,
+    expect: {
+      status: 200,
+      attempts: 12,
+      stats: {},
+      check: (obs) => ringCheck(obs, (i) => xxHash64(`u${i % 6}`)),
+    },
+  },
+  {
+    id: 'ring-hash-source-ip',
+    title: 'hash_policy connection_properties.source_ip: every request from 127.0.0.1 lands on the host for XXH64("127.0.0.1")',
+    section: 'load balancing: ring hash',
+    group: 'ring',
+    route: { hash_policy: [{ connection_properties: { source_ip: true } }] },
+    requests: times(4, '200'),
+    sequential: true,
+    expect: { status: 200, attempts: 4, stats: {}, check: (obs) => ringCheck(obs, () => xxHash64('127.0.0.1')) },
+  },
+  {
+    id: 'ring-hash-cookie-ttl',
+    title: 'hash_policy cookie with ttl: without the cookie Envoy makes one up, sends it as Set-Cookie and hashes it',
+    section: 'load balancing: ring hash',
+    group: 'ring',
+    route: { hash_policy: [{ cookie: { name: 'sticky', ttl: '60s', path: '/' } }] },
+    requests: get('200'),
+    expect: {
+      status: 200,
+      attempts: 1,
+      headers: { 'set-cookie': /^sticky="[0-9a-f]{16}"; Max-Age=60; Path=\/; HttpOnly$/ },
+      stats: {},
+      check: (obs) => {
+        const m = /^sticky="([0-9a-f]{16})"/.exec(obs.responses[0]?.headers['set-cookie'] ?? '');
+        return m ? ringCheck(obs, () => xxHash64(m[1])) : ['no set-cookie'];
+      },
+    },
+  },
+  {
+    id: 'ring-hash-combined-policies',
+    title: 'two hash policies combine as rotl(h, 1) XOR h2; a terminal policy that produced a hash stops the walk',
+    section: 'load balancing: ring hash',
+    group: 'ring',
+    route: { hash_policy: [{ header: { header_name: 'x-a' } }, { header: { header_name: 'x-b' }, terminal: true }, { header: { header_name: 'x-c' } }] },
+    requests: [0, 1, 2, 3, 4, 5].map((i) => ({ script: '200', headers: { 'x-a': `a${i}`, 'x-b': `b${i}`, 'x-c': `c${i}` } })),
+    sequential: true,
+    expect: {
+      status: 200,
+      attempts: 6,
+      stats: {},
+      check: (obs) => ringCheck(obs, (i) => {
+        const a = xxHash64(`a${i}`);
+        return (((a << 1n) | (a >> 63n)) & ((1n << 64n) - 1n)) ^ xxHash64(`b${i}`);
+      }),
+    },
+  },
+  {
+    id: 'ring-hash-retry-moves-along-ring',
+    title: 'a retry with previous_hosts on a ring: attempt n takes the entry n places after the hash, skipping the host already tried',
+    section: 'load balancing: ring hash, envoy-retry.md §4.3',
+    group: 'ring',
+    route: {
+      hash_policy: [{ header: { header_name: 'x-user' } }],
+      ...policy('5xx', {
+        retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
+        host_selection_retry_max_attempts: 10,
+      }),
+    },
+    requests: ['r0', 'r1', 'r2', 'r3'].map((u) => ({ script: '503,200', headers: { 'x-user': u } })),
+    sequential: true,
+    expect: {
+      status: 200,
+      attempts: 8,
+      stats: { upstream_rq_retry: 4, upstream_rq_retry_backoff_exponential: 4, upstream_rq_retry_success: 4 },
+      check: (obs) => obs.attempts.flatMap((a, r) => {
+        const ring = ringOf(obs);
+        const h = xxHash64(`r${r}`);
+        const first = ring.choose(h, 0)?.addressString;
+        let retry: string | undefined;
+        for (let i = 0; i < 11; i++) {
+          retry = ring.choose(h, i)?.addressString;
+          if (retry !== first) break;
+        }
+        const got = a.map((x) => x.server);
+        return got[0] === first && got[1] === retry ? [] : [`request ${r + 1}: attempts went to ${got.join(' then ')}, the ring says ${first} then ${retry}`];
+      }),
+    },
+  },
+
   // ============================================================== upstream connection limits
   {
     id: 'max-requests-per-connection',
@@ -591,3 +695,18 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/** The `ring` group's ring, rebuilt from this run's endpoint addresses (a, b, c in config order). */
+function ringOf(obs: Observation): Ring {
+  const hosts = ['a', 'b', 'c'].map((n) => ({ addressString: obs.endpoints[n], weight: 1, hostname: '' }) as unknown as Host);
+  return new Ring(hosts, { minimumRingSize: 1024, maximumRingSize: 8_388_608, useHostnameForHashing: false });
+}
+
+/** Every request's first attempt went to the ring's host for its hash. */
+function ringCheck(obs: Observation, hashOf: (request: number) => bigint): string[] {
+  const ring = ringOf(obs);
+  return obs.attempts.flatMap((a, r) => {
+    const want = ring.choose(hashOf(r), 0)?.addressString;
+    return a[0]?.server === want ? [] : [`request ${r + 1} went to ${a[0]?.server}, the ring says ${want}`];
+  });
+}
