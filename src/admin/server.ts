@@ -1,8 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { formatDiagnostic } from '../lib/errors';
 import type { ControlPlane } from '../controlplane/controlPlane';
-import type { ProxySyncStatus } from '../xds/server/ads';
-import { configDumpFromSnapshot } from './configDump';
+import type { ProxyDelivery, ProxySyncStatus } from '../xds/server/ads';
+import { configDumpFromDelivery, configDumpFromSnapshot } from './configDump';
+import { synczRows } from './syncz';
 import { registerKubernetesApi } from './k8s';
 import type { ObjectStore } from '../store/types';
 import type { Condition, ObjectCondition, ObjectKeyRef } from '../ir/model';
@@ -18,10 +19,27 @@ function groupConditions(list: readonly ObjectCondition[]): Array<ObjectKeyRef &
   return [...out.keys()].sort().map((k) => out.get(k) as ObjectKeyRef & { conditions: Condition[] });
 }
 
+/** A Kubernetes-Status-shaped 404 that names the proxies that are connected (sorted). */
+function proxyNotFound(proxy: string, connected: string[]): object {
+  const ids = [...new Set(connected)].sort();
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    message: `no proxy with node id "${proxy}" is connected; connected: ${ids.length > 0 ? ids.join(', ') : '(none)'}`,
+    reason: 'NotFound',
+    code: 404,
+    details: { name: proxy, kind: 'proxy', causes: ids.map((id) => ({ reason: 'Connected', message: id, field: 'proxy' })) },
+    connected: ids,
+  };
+}
+
 export interface AdminServerOptions {
   controlPlane: ControlPlane;
   /** Per-proxy xDS status, from the ADS server. */
   syncStatus: () => ProxySyncStatus[];
+  /** What each connected proxy was sent, resource by resource (for /debug/config_dump?proxy=). */
+  deliveries?: () => ProxyDelivery[];
   /** The durable store API writes go to (serve --data). */
   store?: ObjectStore;
 }
@@ -55,18 +73,25 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
     objects: groupConditions(cp.state.conditions),
   }));
 
-  app.get('/debug/syncz', async () => opts.syncStatus());
+  // Per proxy and xDS type: SYNCED / STALE / NOT SENT / NACKED, and how long ago (syncz.ts).
+  app.get('/debug/syncz', async () => synczRows(opts.syncStatus()));
 
+  // With ?proxy=<node id>: what was SENT to that proxy (configDumpFromDelivery); without: the
+  // default sidecar view's current snapshot.
   app.get<{ Querystring: { proxy?: string } }>('/debug/config_dump', async (req, reply) => {
     const proxy = req.query.proxy;
-    const statuses = opts.syncStatus();
-    const status = proxy ? statuses.find((s) => s.nodeId === proxy) : undefined;
-    if (proxy && !status) {
-      return reply.code(404).send({ error: `no proxy with node id "${proxy}" is connected`, connected: statuses.map((s) => s.nodeId) });
+    if (proxy !== undefined && opts.deliveries) {
+      // The newest stream wins when a proxy reconnects before its old stream is gone.
+      const delivery = opts.deliveries().filter((d) => d.status.nodeId === proxy).pop();
+      if (delivery) return configDumpFromDelivery(delivery);
     }
-    const viewKey = status?.viewKey ?? 'sidecar';
-    const snapshot = cp.cache.get(viewKey);
-    if (!snapshot) return reply.code(503).send({ error: 'no configuration compiled yet' });
+    const statuses = opts.syncStatus();
+    const status = proxy !== undefined ? statuses.find((s) => s.nodeId === proxy) : undefined;
+    if (proxy !== undefined && !status) return reply.code(404).send(proxyNotFound(proxy, statuses.map((s) => s.nodeId)));
+    const snapshot = cp.cache.get(status?.viewKey ?? 'sidecar');
+    if (!snapshot) {
+      return reply.code(503).send({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'no configuration compiled yet', reason: 'ServiceUnavailable', code: 503 });
+    }
     return configDumpFromSnapshot(snapshot);
   });
 

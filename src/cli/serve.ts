@@ -5,6 +5,7 @@ import { createLogger } from '../lib/log';
 import { DirectoryProvider } from '../providers/directory';
 import { ControlPlane } from '../controlplane/controlPlane';
 import { AdsServer } from '../xds/server/ads';
+import { registerCsds } from '../xds/server/csds';
 import { buildAdminServer } from '../admin/server';
 import type { OutboundTrafficPolicy } from '../xds/translate';
 import { snapshotsFromCache, startDataplane, type RunningDataplane } from '../dataplane';
@@ -57,9 +58,10 @@ async function serve(opts: ServeOptions): Promise<void> {
 
   const ads = new AdsServer({ cache: controlPlane.cache, viewFor: (node) => controlPlane.viewFor(node), logger });
   ads.onViewWatched = (viewKey) => controlPlane.ensureView(viewKey);
+  registerCsds(ads); // Envoy's CSDS on the ADS port, before it listens
   const xdsPort = await ads.listen(`${xds.host}:${xds.port}`);
 
-  const adminServer = buildAdminServer({ controlPlane, syncStatus: () => ads.syncStatus() });
+  const adminServer = buildAdminServer({ controlPlane, syncStatus: () => ads.syncStatus(), deliveries: () => ads.deliveries() });
   await adminServer.listen({ host: admin.host, port: admin.port });
   const adminPort = (adminServer.server.address() as { port: number }).port;
 
