@@ -114,7 +114,7 @@ function ageCell(value: unknown, now: number): string {
  * (with hours below 8d), years.
  */
 export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
+  const seconds = Math.trunc(ms / 1000); // Go's int(d.Seconds()) truncates toward zero
   if (seconds < -1) return '<invalid>';
   if (seconds < 0) return '0s';
   if (seconds < 120) return `${seconds}s`;
