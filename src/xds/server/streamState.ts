@@ -155,6 +155,8 @@ export class TypeStream {
     this.outstanding = sent;
     this.lastSent = sent;
     this.blockedVersion = undefined;
+    // Once another version is out, the rejected one can no longer come back as the state.
+    this.rejected = undefined;
     this.setState('STALE');
   }
 
