@@ -184,6 +184,30 @@ describe('real kubectl 1.20 against the admin API (issue 5, spec/kubectl-1.20.md
     assert.match(get.stderr, /NotFound/, describeRun(get));
   });
 
+  it('§5.2 categories, --sort-by and --show-labels work from rows[].object; namespaces are listed (§5.6)', async () => {
+    const files = ['-f', repoPath('examples', 'local-flaky'), '-f', repoPath('examples', 'istio-ratings-route')];
+    try {
+      expectOk(await k(['apply', ...files]));
+      const category = await k(['get', 'istio-io', '-A']);
+      expectOk(category);
+      for (const line of ['serviceentry.networking.istio.io/flaky', 'virtualservice.networking.istio.io/ratings-route', 'destinationrule.networking.istio.io/ratings']) {
+        assert.ok(category.stdout.includes(line), `${line}\n${describeRun(category)}`);
+      }
+      // Without rows[].object kubectl 1.20 panics on --sort-by and prints no labels (§11 pitfall 13).
+      const sorted = await k(['get', 'vs', '-A', '--sort-by=.metadata.name', '--show-labels']);
+      expectOk(sorted);
+      const rows = sorted.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+      assert.deepEqual(rows[0], ['NAMESPACE', 'NAME', 'GATEWAYS', 'HOSTS', 'AGE', 'LABELS'], describeRun(sorted));
+      assert.deepEqual(rows.slice(1).map((r) => r[1]), ['flaky', 'ratings-route'], describeRun(sorted));
+      const ns = await k(['get', 'ns']);
+      expectOk(ns);
+      const names = ns.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
+      assert.ok(names.includes('default') && names.includes('prod'), describeRun(ns));
+    } finally {
+      await k(['delete', '--ignore-not-found', ...files]);
+    }
+  });
+
   for (const dir of FOLDERS) {
     it(`examples/${dir}: apply → created, get (table, yaml), apply → unchanged, edit → configured, dry run → nothing stored, delete → deleted`, async () => {
       const folder = readFolder(dir);
