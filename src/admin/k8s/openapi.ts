@@ -158,7 +158,15 @@ export function requiredTopLevelFields(resource: ApiResource, version: string): 
   const { object } = readHeader(SourceDocument.fromValue(raw, '<openapi probe>'));
   if (!object) return ['metadata'];
   const required = new Set<string>(['metadata']);
-  for (const d of validateObject(object)) {
+  let diagnostics: ReturnType<typeof validateObject>;
+  try {
+    diagnostics = validateObject(object);
+  } catch {
+    // A validator that cannot cope with the probe must not make /openapi/v2 fail: every
+    // `kubectl apply` fetches it (§3.1). The server still validates that kind in full.
+    return [...required];
+  }
+  for (const d of diagnostics) {
     if (d.severity !== 'Error') continue;
     const top = /^[^.[]+/.exec(d.location?.path ?? '')?.[0];
     if (top && !(top in raw)) required.add(top);
