@@ -72,3 +72,15 @@ export async function eventually<T>(check: () => Promise<T | undefined>, what: s
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * A printed table (istioctl or kubectl style) as records keyed by header, cut at the columns the
+ * header starts (cells may be empty or contain single spaces, as `VHOST NAME` does).
+ */
+export function tableOf(text: string): Array<Record<string, string>> {
+  const [header, ...rows] = text.trimEnd().split('\n');
+  const starts: Array<{ name: string; at: number }> = [];
+  const re = /\S+(?: \S+)*/g;
+  for (let m = re.exec(header); m; m = re.exec(header)) starts.push({ name: m[0], at: m.index });
+  return rows.map((row) => Object.fromEntries(starts.map((c, i) => [c.name, row.slice(c.at, i + 1 < starts.length ? starts[i + 1].at : undefined).trim()])));
+}
