@@ -170,9 +170,10 @@ function readToken(file: string): string {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new RicochetError(Codes.FileRead, `--token-file ${file}: cannot read it (${(err as Error).message})`);
+    throw new CliError(`--token-file ${file}: cannot read it (${(err as Error).message})`);
   }
-  const token = text.trim();
-  if (token === '') throw new RicochetError(Codes.InvalidFlag, `--token-file ${file}: the file is empty; it should hold the bearer token`);
+  // The first line, as `serve --admin-token-file` reads its file, so one file serves both.
+  const token = text.split(/\r?\n/)[0].trim();
+  if (token === '') throw new RicochetError(Codes.InvalidFlag, `--token-file ${file}: the file is empty; put the bearer token on its first line`);
   return token;
 }
