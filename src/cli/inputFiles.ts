@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { CliError } from './cliError';
 
 export interface InputFile {
-  /** As the user will recognise it: the path given (relative stays relative), or `-` for stdin. */
+  /** As the user will recognise it: the path given (relative stays relative), or `STDIN` as kubectl names it. */
   name: string;
   text: string;
 }
@@ -19,7 +19,7 @@ export async function readInputs(targets: readonly string[], recursive = false):
   if (targets.length === 0) throw new CliError('name what to read with -f <file|dir|->');
   const out: InputFile[] = [];
   for (const target of targets) {
-    if (target === '-') out.push({ name: '-', text: await readStdin() });
+    if (target === '-') out.push({ name: 'STDIN', text: await readStdin() });
     else for (const file of listFiles(target, recursive)) out.push({ name: file, text: readFile(file) });
   }
   return out;

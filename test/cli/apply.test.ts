@@ -97,6 +97,12 @@ describe('cli: ricochet apply (ux-and-libraries.md §1.6, kubectl-1.20.md §4; a
     assert.equal(await exists('/apis/networking.istio.io/v1/namespaces/default/serviceentries/bundle'), false);
   });
 
+  it('stdin is named STDIN in errors, as kubectl names it', async () => {
+    const r = await ricochet(['apply', '-f', '-'], { server: server.url, input: INVALID_VS });
+    assert.equal(r.status, 1, said(r));
+    assert.match(r.stderr, /^error when applying "STDIN": The VirtualService "flaky" is invalid:\n\* spec\.http\[0\]\.retries\.perTryTimeout: .* \(STDIN:10\)$/m);
+  });
+
   it('--dry-run=server: validated and compiled, printed with "(server dry run)", nothing stored', async () => {
     const dir = scratch({ 'se.yaml': SERVICE_ENTRY.replace(/flaky/g, 'dry') });
     const r = await ricochet(['apply', '-f', path.join(dir, 'se.yaml'), '--dry-run=server'], { server: server.url });

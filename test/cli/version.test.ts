@@ -1,11 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { get } from '../support/http';
 import { startApiServer, type ApiServer } from '../support/kubectl';
 import { repoPath } from '../support/paths';
 import { commandName } from '../../src/cli/main';
-import { ricochet, said } from './cliHarness';
+import { removeDir, ricochet, said, scratchDir } from './cliHarness';
 
 const VERSION = (JSON.parse(fs.readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 
@@ -49,6 +52,33 @@ describe('cli: ricochet version', function () {
     const r = await ricochet(['version'], { server: 'http://127.0.0.1:1' });
     assert.equal(r.status, 0, said(r));
     assert.equal(r.stdout, `client version: ${VERSION}\ncontrol plane version: unavailable: cannot reach the Ricochet admin API at http://127.0.0.1:1 (ECONNREFUSED); is \`ricochet serve\` running there? Set --server or RICOCHET_SERVER\n`);
+  });
+
+  it('--token-file sends `Authorization: Bearer <first line>`; RICOCHET_SERVER names the server when --server does not', async () => {
+    const seen: Array<string | undefined> = [];
+    const fake = http.createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/version') res.end(JSON.stringify({ gitVersion: 'v9.9.9' }));
+      else res.end('[]');
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const dir = scratchDir({ token: 's3cret-token\nsecond line is ignored\n' });
+    try {
+      const url = `127.0.0.1:${(fake.address() as AddressInfo).port}`;
+      const r = await ricochet(['--token-file', path.join(dir, 'token'), 'version'], { env: { RICOCHET_SERVER: url } });
+      assert.equal(r.status, 0, said(r));
+      assert.equal(r.stdout, `client version: ${VERSION}\ncontrol plane version: 9.9.9\n`);
+      assert.deepEqual(seen, ['Bearer s3cret-token', 'Bearer s3cret-token']); // /version, /debug/syncz
+      const empty = scratchDir({ token: '\n' });
+      const bad = await ricochet(['--token-file', path.join(empty, 'token'), 'version'], { server: `http://${url}` });
+      removeDir(empty);
+      assert.notEqual(bad.status, 0, said(bad));
+      assert.match(bad.stderr, /--token-file .*token: the file is empty/);
+    } finally {
+      fake.close();
+      removeDir(dir);
+    }
   });
 
   describe('against ricochet serve', () => {
