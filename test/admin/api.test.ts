@@ -325,6 +325,8 @@ describe('admin API objects (spec/kubectl-1.20.md §4–§7, §10)', function ()
     assertStatus(await post(VS, '{"apiVersion":'), 400, 'BadRequest');
     assertStatus(await post(VS, 'a: [', { 'content-type': 'application/yaml' }), 400, 'BadRequest');
     assertStatus(await post(VS, 'a: 1\n---\nb: 2\n', { 'content-type': 'application/yaml' }), 400, 'BadRequest');
+    assertStatus(await post(VS, 'a: *undefined_anchor\n', { 'content-type': 'application/yaml' }), 400, 'BadRequest');
+    assertStatus(await post(VS, `${'['.repeat(20000)}${']'.repeat(20000)}`, { 'content-type': 'application/yaml' }), 400, 'BadRequest');
     assertStatus(await post(VS, '<xml/>', { 'content-type': 'application/xml' }), 415, 'UnsupportedMediaType');
     let deep = '1';
     for (let i = 0; i < 5000; i++) deep = `[${deep}]`;

@@ -25,7 +25,7 @@ export interface ApiHarness {
   store: FileObjectStore;
   sourcesDir: string;
   dataDir: string;
-  /** Resolves once the control plane serves every stored object at its stored generation. */
+  /** Resolves once the control plane serves every stored object at its stored resourceVersion (and nothing deleted). */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,7 +57,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<ApiHarness> {
       const served = cp.acceptedObjects;
       const pending = store.all().filter((s) => {
         const o = [...served.values()].find((a) => a.document.file.startsWith('api:') && a.group === s.key.group && a.kind === s.key.kind && a.namespace === s.key.namespace && a.name === s.key.name);
-        return !o || (o.raw.metadata as Record<string, unknown>).generation !== s.object.metadata.generation;
+        return !o || (o.raw.metadata as Record<string, unknown>).resourceVersion !== s.object.metadata.resourceVersion;
       });
       const gone = [...served.values()].filter((a) => a.document.file.startsWith('api:') && !store.get({ group: a.group, kind: a.kind, namespace: a.namespace, name: a.name }));
       if (pending.length === 0 && gone.length === 0) return;

@@ -11,11 +11,11 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Diagnostic } from '../../lib/errors';
-import { parseDocuments, type SourceDocument } from '../../sources/document';
+import type { SourceDocument } from '../../sources/document';
 import { readHeader } from '../../sources/header';
 import { objectKey } from '../../sources/object';
 import type { KubeObject, ObjectKey, StoreOp } from '../../store/types';
-import { bodyText, JSON_TYPES, mediaType, YAML_TYPES } from './body';
+import { bodyText, JSON_TYPES, mediaType, parseYamlDocuments, YAML_TYPES } from './body';
 import { compileWithChanges } from './compileCheck';
 import { isStoreRefusal, type ApiContext } from './context';
 import { isJsonMap, jsonProblem, own } from './json';
@@ -82,7 +82,7 @@ export async function applyBundle(ctx: ApiContext, req: FastifyRequest, reply: F
   if (nsProblem) throw badRequest(`namespace: ${nsProblem}`);
   const file = singleParam(query.source, 'source') ?? BUNDLE;
   const s = ctx.store;
-  const parsed = parseDocuments(file, bodyText(req.body));
+  const parsed = parseYamlDocuments(file, bodyText(req.body));
   const causes: StatusCause[] = parsed.diagnostics.map((d) => bundleCause(d, d.location?.document ?? 0));
   if (parsed.documents.length === 0 && causes.length === 0) throw badRequest('the bundle holds no objects');
 

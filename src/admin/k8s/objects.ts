@@ -42,6 +42,15 @@ export function registerObjectRoutes(app: FastifyInstance, deps: KubernetesApiDe
         },
       });
     };
+    // GET /api and /apis are discovery's (./discovery.ts); any other method there is a Status too.
+    for (const url of ['/api', '/apis']) {
+      scope.route({
+        method: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+        url,
+        bodyLimit,
+        handler: async (req, reply) => sendError(reply, methodNotAllowed(req.method, url)),
+      });
+    }
     route('/api/*', objectRequest);
     route('/apis/*', objectRequest);
     route('/apply', (c, req, reply, query) => {
