@@ -7,6 +7,7 @@ import { ControlPlane } from '../controlplane/controlPlane';
 import { AdsServer } from '../xds/server/ads';
 import { registerCsds } from '../xds/server/csds';
 import { buildAdminServer } from '../admin/server';
+import { listenProblem, readTokenFile, registerAdminAuth } from '../admin/k8s/auth';
 import type { OutboundTrafficPolicy } from '../xds/translate';
 import { snapshotsFromCache, startDataplane, type RunningDataplane } from '../dataplane';
 
@@ -21,6 +22,7 @@ interface ServeOptions {
   dataplaneAdminAddress: string;
   gatewayAddress: string;
   defaultRetryPolicy: 'none' | 'istio';
+  adminTokenFile?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -30,6 +32,7 @@ export function registerServe(program: Command): void {
     .option('--sources <dir>', 'directory of source YAML/JSON (watched)', 'examples')
     .option('--xds-address <host:port>', 'ADS gRPC listen address', '127.0.0.1:18000')
     .option('--admin-address <host:port>', 'admin HTTP listen address', '127.0.0.1:18001')
+    .option('--admin-token-file <file>', 'require "Authorization: Bearer <token>" on every admin request (the token is the file\'s first line); needed to listen off loopback')
     .option('--egress-address <host:port>', 'egress listener every sidecar gets', '127.0.0.1:15001')
     .option('--gateway-address <host>', 'address gateway proxies (ROLE: gateway) bind their Gateway listeners on', '127.0.0.1')
     .addOption(new Option('--default-retry-policy <policy>', 'retry policy of a Kubernetes Service no policy touches').choices(['none', 'istio']).default('none'))
@@ -44,6 +47,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger(opts.logLevel);
   const xds = parseHostPort(opts.xdsAddress, '--xds-address');
   const admin = parseHostPort(opts.adminAddress, '--admin-address');
+  const adminToken = adminTokenOrExit(opts, admin.host, logger);
   const egress = parseHostPort(opts.egressAddress, '--egress-address');
   const dataplaneAdmin = opts.dataplane ? parseHostPort(opts.dataplaneAdminAddress, '--dataplane-admin-address') : undefined;
   const sourcesDir = path.resolve(opts.sources);
@@ -62,6 +66,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   const xdsPort = await ads.listen(`${xds.host}:${xds.port}`);
 
   const adminServer = buildAdminServer({ controlPlane, syncStatus: () => ads.syncStatus(), deliveries: () => ads.deliveries() });
+  registerAdminAuth(adminServer, adminToken);
   await adminServer.listen({ host: admin.host, port: admin.port });
   const adminPort = (adminServer.server.address() as { port: number }).port;
 
@@ -90,6 +95,19 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** The admin token, if any; refuses to start (exit 1, with the reason) on an unreadable file or off loopback without one. */
+function adminTokenOrExit(opts: ServeOptions, host: string, logger: { error(msg: string): void }): string | undefined {
+  try {
+    const token = opts.adminTokenFile !== undefined ? readTokenFile(opts.adminTokenFile) : undefined;
+    const problem = listenProblem(host, token);
+    if (problem) throw new Error(`refusing to start: ${problem}`);
+    return token;
+  } catch (err) {
+    logger.error((err as Error).message);
+    process.exit(1);
+  }
 }
 
 function printBanner(a: { sourcesDir: string; xds: string; admin: string; egress: string; dataplaneAdmin?: string }): void {
