@@ -67,18 +67,10 @@ async function get(client: AdminClient, resources: ResolvedResource[], name: str
   let printedTable = false;
   for (const rr of resources) {
     const path = name !== undefined ? objectPath(rr, ns ?? 'default', name) : `${collectionPath(rr, ns)}${query}`;
-    const res = await client.request('GET', path, { accept: structured ? 'application/json' : TABLE_ACCEPT });
-    if (res.status === 404 && name !== undefined) {
-      process.stderr.write(`${formatServerError(apiError(res), undefined)}\n`);
+    const body = await fetchBody(client, path, structured ? 'application/json' : TABLE_ACCEPT);
+    if (body === undefined) {
       status = 1;
       continue;
-    }
-    let body: unknown;
-    try {
-      body = decodeJson<unknown>(res, `GET ${path}`);
-    } catch (err) {
-      if (err instanceof ApiError) throw new CliError(formatServerError(err));
-      throw err;
     }
     if (structured) {
       objects.push(...itemsOf(body, name !== undefined));
@@ -97,6 +89,21 @@ async function get(client: AdminClient, resources: ResolvedResource[], name: str
     process.stderr.write(scoped ? `No resources found in ${opts.namespace} namespace.\n` : 'No resources found\n');
   }
   return status;
+}
+
+/** The decoded answer; a missing object is reported (kubectl's NotFound line) and gives undefined; other errors end the command. */
+async function fetchBody(client: AdminClient, path: string, accept: string): Promise<unknown> {
+  const res = await client.request('GET', path, { accept });
+  if (res.status === 404) {
+    process.stderr.write(`${formatServerError(apiError(res))}\n`);
+    return undefined;
+  }
+  try {
+    return decodeJson<unknown>(res, `GET ${path}`);
+  } catch (err) {
+    if (err instanceof ApiError) throw new CliError(formatServerError(err));
+    throw err;
+  }
 }
 
 function itemsOf(body: unknown, single: boolean): KubeObjectJson[] {

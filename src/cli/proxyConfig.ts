@@ -14,17 +14,26 @@ import { clusterRows, endpointRows, listenerRows, routeRows } from './proxyConfi
 
 type Output = 'short' | 'json' | 'yaml';
 
-interface CommonOptions {
+/** Every section's flags; each section reads the ones it declares (istioctl's filters). */
+interface SectionOptions {
   output: Output;
   file?: string;
+  name?: string;
+  fqdn?: string;
+  port?: number;
+  subset?: string;
+  direction?: string;
+  address?: string;
+  cluster?: string;
+  status?: string;
 }
 
-interface Section<O> {
+interface Section {
   name: string;
   aliases: string[];
   description: string;
   pick: (r: DumpResources) => Json[];
-  rows: (items: Json[], opts: O) => string[][];
+  rows: (items: Json[], opts: SectionOptions) => string[][];
   options: (cmd: Command) => Command;
 }
 
@@ -34,30 +43,30 @@ const port = (text: string): number => {
   return n;
 };
 
-const SECTIONS: Array<Section<Record<string, string | number | undefined>>> = [
+const SECTIONS: Section[] = [
   {
     name: 'routes', aliases: ['route', 'r'], description: 'route configurations: virtual hosts, matches, each route\'s retry policy and the object it came from',
     pick: (r) => r.routeConfigs,
-    rows: (items, o) => routeRows(items, { name: o.name as string | undefined }),
+    rows: (items, o) => routeRows(items, o),
     options: (c) => c.option('--name <name>', 'only this route configuration'),
   },
   {
     name: 'clusters', aliases: ['cluster', 'c'], description: 'clusters: service, port, subset, type and the traffic policy\'s object',
     pick: (r) => r.clusters,
-    rows: (items, o) => clusterRows(items, { fqdn: o.fqdn as string | undefined, port: o.port as number | undefined, subset: o.subset as string | undefined, direction: o.direction as string | undefined }),
+    rows: (items, o) => clusterRows(items, o),
     options: (c) => c.option('--fqdn <host>', 'only clusters of this host').option('--port <n>', 'only this port', port)
       .option('--subset <name>', 'only this subset').option('--direction <dir>', 'only inbound or outbound'),
   },
   {
     name: 'listeners', aliases: ['listener', 'l'], description: 'listeners: address, port, filter chain match and destination',
     pick: (r) => r.listeners,
-    rows: (items, o) => listenerRows(items, { address: o.address as string | undefined, port: o.port as number | undefined }),
+    rows: (items, o) => listenerRows(items, o),
     options: (c) => c.option('--address <ip>', 'only listeners on this address').option('--port <n>', 'only this port', port),
   },
   {
     name: 'endpoints', aliases: ['endpoint', 'ep'], description: 'endpoints of every cluster (EDS and inline), from the config sent',
     pick: (r) => r.endpoints,
-    rows: (items, o) => endpointRows(items, { cluster: o.cluster as string | undefined, address: o.address as string | undefined, port: o.port as number | undefined, status: o.status as string | undefined }),
+    rows: (items, o) => endpointRows(items, o),
     options: (c) => c.option('--cluster <name>', 'only this cluster').option('--address <ip>', 'only this address')
       .option('--port <n>', 'only this port', port).option('--status <status>', 'only endpoints with this health status'),
   },
@@ -72,7 +81,7 @@ export function registerProxyConfig(program: Command, globals: () => GlobalOptio
     const cmd = pc.command(`${section.name} [proxy]`).aliases(section.aliases).description(section.description)
       .addOption(new Option('-o, --output <format>', 'short (a table), json or yaml').choices(['short', 'json', 'yaml']).default('short'))
       .option('-f, --file <config_dump.json>', 'read a saved config dump (Ricochet\'s or Envoy\'s admin /config_dump) instead of asking the server');
-    section.options(cmd).action(async (proxy: string | undefined, opts: CommonOptions & Record<string, string | number | undefined>) => {
+    section.options(cmd).action(async (proxy: string | undefined, opts: SectionOptions) => {
       const dump = opts.file !== undefined ? readDumpFile(opts.file) : await fetchDump(AdminClient.fromOptions(globals()), proxy);
       const items = section.pick(resourcesOfDump(dump));
       process.stdout.write(await render(section, items, opts));
@@ -80,7 +89,7 @@ export function registerProxyConfig(program: Command, globals: () => GlobalOptio
   }
 }
 
-async function render(section: Section<Record<string, string | number | undefined>>, items: Json[], opts: CommonOptions & Record<string, string | number | undefined>): Promise<string> {
+async function render(section: Section, items: Json[], opts: SectionOptions): Promise<string> {
   if (opts.output === 'json') return toJson(items);
   if (opts.output === 'yaml') return toYaml(items);
   return formatTable(section.rows(items, opts), ISTIOCTL_TABLE);
