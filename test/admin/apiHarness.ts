@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { registerAdminAuth } from '../../src/admin/k8s/auth';
 import { buildAdminServer } from '../../src/admin/server';
 import { ControlPlane } from '../../src/controlplane/controlPlane';
 import { silentLogger } from '../../src/lib/log';
@@ -34,6 +35,8 @@ export interface HarnessOptions {
   /** Files copied into --sources: `examples/<dir>/<file>` paths relative to the repo. */
   sources?: string[];
   store?: FileObjectStoreOptions;
+  /** Require this bearer token, as `serve --admin-token-file` does. */
+  token?: string;
 }
 
 export async function startApi(opts: HarnessOptions = {}): Promise<ApiHarness> {
@@ -50,6 +53,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<ApiHarness> {
   });
   await cp.start();
   const app = buildAdminServer({ controlPlane: cp, syncStatus: () => [], store });
+  registerAdminAuth(app, opts.token);
   await app.ready();
   const settle = async (): Promise<void> => {
     const deadline = Date.now() + 5000;
