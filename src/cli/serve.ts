@@ -1,8 +1,11 @@
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { parseHostPort } from '../lib/address';
-import { createLogger } from '../lib/log';
+import { createLogger, type Logger } from '../lib/log';
 import { DirectoryProvider } from '../providers/directory';
+import { CompositeProvider } from '../providers/composite';
+import { StoreProvider } from '../providers/store';
+import { FileObjectStore, StoreOpenError } from '../store';
 import { ControlPlane } from '../controlplane/controlPlane';
 import { AdsServer } from '../xds/server/ads';
 import { registerCsds } from '../xds/server/csds';
@@ -23,6 +26,8 @@ interface ServeOptions {
   gatewayAddress: string;
   defaultRetryPolicy: 'none' | 'istio';
   adminTokenFile?: string;
+  data: string;
+  dataRepair: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -38,6 +43,8 @@ export function registerServe(program: Command): void {
     .addOption(new Option('--default-retry-policy <policy>', 'retry policy of a Kubernetes Service no policy touches').choices(['none', 'istio']).default('none'))
     .addOption(new Option('--outbound-traffic-policy <mode>', 'hosts nobody declared').choices(['ALLOW_ANY', 'REGISTRY_ONLY']).default('ALLOW_ANY'))
     .option('--log-level <level>', 'trace|debug|info|warn|error', process.env.RICOCHET_LOG_LEVEL ?? 'info')
+    .option('--data <dir>', 'where objects written through the admin API are kept (created on demand)', '.ricochet')
+    .option('--data-repair', 'open a damaged --data directory anyway: damaged records are set aside (kept in files next to the log, reported) and every readable write is kept', false)
     .option('--dataplane', 'also run Ricochet\'s data plane in this process, fed the config a sidecar gets (no Envoy needed)', false)
     .option('--dataplane-admin-address <host:port>', 'the in-process data plane\'s Envoy-style admin endpoint', '127.0.0.1:9901')
     .action(async (opts: ServeOptions) => serve(opts));
@@ -52,8 +59,11 @@ async function serve(opts: ServeOptions): Promise<void> {
   const dataplaneAdmin = opts.dataplane ? parseHostPort(opts.dataplaneAdminAddress, '--dataplane-admin-address') : undefined;
   const sourcesDir = path.resolve(opts.sources);
 
+  // The store opens before the control plane so the first compiled revision already has its objects.
+  const store = await openStore(opts, logger);
   const controlPlane = new ControlPlane({
-    provider: new DirectoryProvider({ dir: sourcesDir }),
+    // Files first: an object defined both in a file and in the store is served from the file.
+    provider: new CompositeProvider([new DirectoryProvider({ dir: sourcesDir }), new StoreProvider(store, `store ${store.dir}`)]),
     translate: { egress: { address: egress.host, port: egress.port }, outboundTrafficPolicy: opts.outboundTrafficPolicy, gatewayAddress: opts.gatewayAddress },
     compile: { defaultRetryPolicy: opts.defaultRetryPolicy },
     logger,
@@ -65,7 +75,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   registerCsds(ads); // Envoy's CSDS on the ADS port, before it listens
   const xdsPort = await ads.listen(`${xds.host}:${xds.port}`);
 
-  const adminServer = buildAdminServer({ controlPlane, syncStatus: () => ads.syncStatus(), deliveries: () => ads.deliveries() });
+  const adminServer = buildAdminServer({ controlPlane, syncStatus: () => ads.syncStatus(), deliveries: () => ads.deliveries(), store });
   registerAdminAuth(adminServer, adminToken);
   await adminServer.listen({ host: admin.host, port: admin.port });
   const adminPort = (adminServer.server.address() as { port: number }).port;
@@ -82,6 +92,7 @@ async function serve(opts: ServeOptions): Promise<void> {
 
   printBanner({
     sourcesDir,
+    data: `${displayPath(store.dir)} (${store.all().length} objects stored through the admin API)`,
     xds: `${xds.host}:${xdsPort}`,
     admin: `${admin.host}:${adminPort}`,
     egress: `${egress.host}:${egress.port}`,
@@ -91,10 +102,38 @@ async function serve(opts: ServeOptions): Promise<void> {
   const shutdown = async (signal: string): Promise<void> => {
     logger.info({ signal }, 'shutting down');
     await Promise.allSettled([adminServer.close(), ads.close(), controlPlane.close(), dataplane?.close()]);
+    // Last: the admin server no longer takes writes, and closing waits for any commit in flight.
+    await store.close().catch((err: unknown) => logger.error({ err }, 'closing the store failed'));
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+function displayPath(dir: string): string {
+  const rel = path.relative(process.cwd(), dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+}
+
+/** Opens --data; what recovery found is logged as errors with file and offset, a refusal ends the process. */
+async function openStore(opts: ServeOptions, logger: Logger): Promise<FileObjectStore> {
+  const report = (p: { file: string; offset?: number; message: string; preservedAs?: string }): void => {
+    logger.error({ file: p.file, offset: p.offset, preservedAs: p.preservedAs }, `${p.file}${p.offset !== undefined ? ` at byte ${p.offset}` : ''}: ${p.message}${p.preservedAs ? ` (the bytes are kept in ${p.preservedAs})` : ''}`);
+  };
+  try {
+    const store = await FileObjectStore.open(opts.data, { repair: opts.dataRepair, logger });
+    for (const p of store.problems) report(p);
+    logger.info({ dir: store.dir, objects: store.all().length, resourceVersion: store.resourceVersion }, 'object store opened');
+    return store;
+  } catch (err) {
+    if (err instanceof StoreOpenError) {
+      for (const p of err.problems) report(p);
+      logger.error(`refusing to start: --data ${opts.data} is damaged; nothing was changed. Start with --data-repair to set the damaged records aside and keep everything readable`);
+    } else {
+      logger.error({ err }, `cannot open --data ${opts.data}: ${(err as Error).message}`);
+    }
+    process.exit(1);
+  }
 }
 
 /** The admin token, if any; refuses to start (exit 1, with the reason) on an unreadable file or off loopback without one. */
@@ -110,9 +149,10 @@ function adminTokenOrExit(opts: ServeOptions, host: string, logger: { error(msg:
   }
 }
 
-function printBanner(a: { sourcesDir: string; xds: string; admin: string; egress: string; dataplaneAdmin?: string }): void {
+function printBanner(a: { sourcesDir: string; data: string; xds: string; admin: string; egress: string; dataplaneAdmin?: string }): void {
   const lines = [
     `ricochet: serving ${path.relative(process.cwd(), a.sourcesDir) || '.'} (watched; edits apply within a second)`,
+    `  stored       ${a.data}`,
     `  ADS (gRPC)   ${a.xds}`,
     `  admin HTTP   http://${a.admin}  (/healthz /readyz /debug/config_dump /debug/syncz /debug/diagnostics)`,
     ...(a.dataplaneAdmin
