@@ -5,6 +5,7 @@ import type { ProxyDelivery, ProxySyncStatus } from '../xds/server/ads';
 import { configDumpFromDelivery, configDumpFromSnapshot } from './configDump';
 import { synczRows } from './syncz';
 import { registerKubernetesApi } from './k8s';
+import { VERSION } from '../version';
 import type { ObjectStore } from '../store/types';
 import type { Condition, ObjectCondition, ObjectKeyRef } from '../ir/model';
 
@@ -55,6 +56,12 @@ export function buildAdminServer(opts: AdminServerOptions): FastifyInstance {
   registerKubernetesApi(app, { controlPlane: cp, store: opts.store });
 
   app.get('/healthz', async () => 'ok');
+
+  // The shape of the Kubernetes API server's /version (kubectl version reads it), for Ricochet.
+  app.get('/version', async () => {
+    const [major = '0', minor = '0'] = VERSION.split('.');
+    return { major, minor, gitVersion: `v${VERSION}`, platform: `${process.platform}/${process.arch}`, goVersion: '', compiler: 'ricochet', nodeVersion: process.version };
+  });
 
   app.get('/readyz', async (_req, reply) => {
     if (!cp.state.builtAt) return reply.code(503).send('not ready: no configuration compiled yet');
