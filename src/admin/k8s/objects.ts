@@ -14,7 +14,7 @@ import { parseObjectPath, type ObjectPath } from './paths';
 import { getObject, listObjects, type Query } from './reads';
 import { frameworkError, sendError } from './respond';
 import { methodNotAllowed } from './status';
-import { createObject, deleteObject, patchObject, replaceObject } from './writes';
+import { createObject, deleteCollection, deleteObject, patchObject, replaceObject } from './writes';
 
 /** Request bodies above this are refused with 413 (issue 5 "Safety"). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -67,6 +67,7 @@ function objectRequest(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply
   if (name === undefined) {
     if (method === 'GET') return listObjects(ctx, req, reply, path, query);
     if (method === 'POST') return createObject(ctx, req, reply, path, query);
+    if (method === 'DELETE') return deleteCollection(ctx, req, reply, path, query);
     throw methodNotAllowed(req.method, collectionLabel(path));
   }
   const item = path as ObjectPath & { name: string };

@@ -11,18 +11,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SourceDocument } from '../../sources/document';
 import type { KubeObject, ObjectKey, StoredObject } from '../../store/types';
 import { bodyText, checkJson, decodeObjectBody, mediaType, parseJsonText, parseYamlText, REQUEST_BODY, type BodyFormat } from './body';
-import { keyOf } from './catalog';
+import { keyOf, type ServedObject } from './catalog';
 import { compileWithChanges } from './compileCheck';
 import { isStoreRefusal, storeRefusal, type ApiContext } from './context';
 import { deepClone, deepEqual, isJsonMap, own, type JsonMap } from './json';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch';
 import type { ObjectPath } from './paths';
 import type { Query } from './reads';
+import { listResourceVersion } from './watch';
 import { addWarnings } from './respond';
-import { singleParam } from './selectors';
+import { matchesFilter, parseFilter, singleParam } from './selectors';
 import { alreadyExists, badRequest, conflict, forbidden, invalid, methodNotAllowed, notFound, unsupportedMediaType, type ApiError } from './status';
 import { isUniversalDocument, universalToKubernetes } from './universal';
-import { checkObject, parseFieldValidation, urlNameProblem, urlNamespaceProblem, warningText, type Checked, type FieldValidation } from './validate';
+import { apiVersionOf, checkObject, parseFieldValidation, urlNameProblem, urlNamespaceProblem, warningText, type Checked, type FieldValidation } from './validate';
 
 /** `?dryRun=All`; any other value is refused, as the apiserver does. */
 export function parseDryRun(value: unknown): boolean {
@@ -269,5 +270,36 @@ export async function deleteObject(ctx: ApiContext, req: FastifyRequest, _reply:
     ctx.tracker.forget(target.key);
     // The deleted object (with the deletion's resourceVersion) is what kubectl expects back (§7).
     return ctx.present({ ...served, object: events[0]?.object.object ?? existing.object });
+  });
+}
+
+/**
+ * DELETE on a collection (`deletecollection`, advertised by discovery): every API object of the
+ * collection that matches the selectors, in one commit. Objects of `--sources` files are not
+ * the API's to delete and are left alone (named in a Warning). Answers the deleted objects as a list.
+ */
+export async function deleteCollection(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, path: ObjectPath, query: Query): Promise<unknown> {
+  if (path.resource.derived) throw methodNotAllowed('DELETE', `${path.resource.plural}: namespaces are derived from the objects that use them, so they are read-only`);
+  const opts = deleteOptions(req.body, query);
+  const filter = parseFilter(query);
+  const s = ctx.store;
+  const namespace = path.resource.namespaced ? path.namespace : undefined;
+  const matching = (served: ServedObject): boolean => matchesFilter(filter, served.object.metadata);
+  const files = ctx.catalog.list(path.resource, namespace).filter((o) => o.origin === 'file' && matching(o));
+  addWarnings(reply, files.map((o) => `${o.key.namespace ? `${o.key.namespace}/` : ''}${o.key.name} is defined by the file ${o.file ?? '?'} (--sources) and was not deleted`));
+  return ctx.exclusive(async () => {
+    const victims = s.list({ group: path.resource.group, kind: path.resource.kind, namespace })
+      .filter((stored) => !ctx.catalog.fileOwner(stored.key) && matching({ key: stored.key, object: stored.object, origin: 'api' }));
+    const target: WriteTarget = { path, key: keyOf(path.resource, namespace ?? '', '') };
+    let items: KubeObject[] = victims.map((v) => v.object);
+    if (!opts.dryRun && victims.length > 0) {
+      const events = await commit(ctx, target, victims.map((v) => ({ op: 'delete' as const, key: v.key, expectResourceVersion: v.resourceVersion })));
+      items = events.map((e) => e.object.object);
+      for (const v of victims) ctx.tracker.forget(v.key);
+    }
+    return {
+      kind: `${path.resource.kind}List`, apiVersion: apiVersionOf(path.resource.group, path.version), metadata: { resourceVersion: listResourceVersion(ctx.optionalStore) },
+      items: items.map((object) => ctx.present({ key: keyOf(path.resource, object.metadata.namespace ?? '', object.metadata.name), object, origin: 'api' })),
+    };
   });
 }
