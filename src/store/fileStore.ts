@@ -163,9 +163,19 @@ export class FileObjectStore implements ObjectStore {
     });
   }
 
-  /** Plans every queued commit in order, writes their records with one fsync, then publishes. */
+  /** Never rejects: whatever goes wrong is the group's commits' error. */
   private async flush(): Promise<void> {
     const group = this.queue.splice(0);
+    try {
+      await this.flushGroup(group);
+    } catch (err) {
+      // Unexpected (a bug): nothing of the group was published; settle every caller.
+      for (const p of group) p.reject(err);
+    }
+  }
+
+  /** Plans every queued commit in order, writes their records with one fsync, then publishes. */
+  private async flushGroup(group: Pending[]): Promise<void> {
     if (this.failure) {
       for (const p of group) p.reject(this.failure);
       return;
@@ -176,22 +186,24 @@ export class FileObjectStore implements ObjectStore {
       return s === null ? undefined : s ?? this.objects.get(k);
     };
     const now = (this.opts.now ?? (() => new Date()))();
-    const accepted: Array<{ pending: Pending; plan: Plan }> = [];
+    const accepted: Array<{ pending: Pending; plan: Plan; record: Buffer }> = [];
     let rv = this.rv;
     for (const pending of group) {
       let plan: Plan;
+      let record: Buffer;
       try {
         plan = planCommit(pending.ops, lookup, rv, now);
+        record = encodeRecord({ v: FORMAT_VERSION, ops: plan.entries } satisfies LogPayload);
       } catch (err) {
         pending.reject(err);
         continue;
       }
       for (const e of plan.events) staged.set(keyString(e.object.key), e.type === 'DELETED' ? null : e.object);
       rv = plan.resourceVersion;
-      accepted.push({ pending, plan });
+      accepted.push({ pending, plan, record });
     }
     if (accepted.length === 0) return;
-    const bytes = Buffer.concat(accepted.map(({ plan }) => encodeRecord({ v: FORMAT_VERSION, ops: plan.entries } satisfies LogPayload)));
+    const bytes = Buffer.concat(accepted.map((a) => a.record));
     try {
       await this.append(bytes);
     } catch (err) {

@@ -33,7 +33,9 @@ export interface Stamp {
  */
 export function stampObject(key: ObjectKey, input: KubeObject, previous: KubeObject | undefined, stamp: Stamp): KubeObject {
   if (input.kind !== key.kind) throw new TypeError(`object kind ${JSON.stringify(input.kind)} does not match key kind ${JSON.stringify(key.kind)}`);
-  const { status: _status, ...content } = structuredClone(input) as KubeObject;
+  // A JSON round trip, not structuredClone: what is kept in memory is exactly what the log
+  // replays after a restart (no `undefined`, Dates as strings).
+  const { status: _status, ...content } = JSON.parse(JSON.stringify(input)) as KubeObject;
   const metadata: KubeObject['metadata'] = { ...content.metadata, name: key.name };
   if (key.namespace) metadata.namespace = key.namespace;
   else delete metadata.namespace;

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { StoreConflictError, type StoreEvent } from '../../src/store/types';
-import { del, logPath, openStore, put, tempDir, VS, vsKey } from './helpers';
+import { del, logPath, openStore, put, tempDir, virtualService, VS, vsKey } from './helpers';
 
 async function conflict(promise: Promise<unknown>, reason: StoreConflictError['reason'], message: RegExp): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
@@ -109,6 +109,44 @@ describe('store: preconditions and atomic batches', () => {
     assert.deepEqual(store.list({ ...VS, namespace: 'b' }).map((o) => o.key.name), ['alpha', 'zeta']);
     assert.deepEqual(store.list({ ...VS, namespace: 'none' }), []);
     assert.equal(store.all().length, 4);
+  });
+
+  it('an object JSON cannot hold is refused on its own; the store keeps working', async () => {
+    const store = await openStore(tempDir());
+    const results = await Promise.allSettled([
+      store.commit([put('a')]),
+      store.commit([{ op: 'put', key: vsKey('big'), object: virtualService('big', { n: BigInt(1) }) }]),
+      store.commit([put('b')]),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(store.all().map((o) => [o.key.name, o.resourceVersion]), [['a', 1], ['b', 2]]);
+  });
+
+  it('what is kept in memory is what a restart replays (JSON: no undefined, dates as strings)', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir);
+    await store.commit([{ op: 'put', key: vsKey('a'), object: virtualService('a', { gone: undefined, when: new Date('2025-01-01T00:00:00Z') }) }]);
+    const live = store.get(vsKey('a'));
+    assert.deepEqual(live?.object.spec, { when: '2025-01-01T00:00:00.000Z' });
+    await store.close();
+    assert.deepEqual((await openStore(dir)).get(vsKey('a')), live);
+  });
+
+  it('a failed write or fsync stops the store: that commit and every later one are refused, nothing is published', async () => {
+    const dir = tempDir();
+    const store = await openStore(dir);
+    await store.commit([put('a')]);
+    const seen: unknown[] = [];
+    store.watch(store.resourceVersion, (e) => seen.push(e));
+    // Pull the log's file descriptor from under the store: the next write fails (EBADF).
+    await (store as unknown as { log: { close(): Promise<void> } }).log.close();
+    await assert.rejects(store.commit([put('b')]), /could not write .*objects\.log.*no further writes are accepted until a restart/);
+    await assert.rejects(store.commit([put('c')]), /no further writes are accepted/);
+    assert.deepEqual(store.all().map((o) => o.key.name), ['a']);
+    assert.equal(store.resourceVersion, 1);
+    assert.deepEqual(seen, []);
+    await store.close();
+    assert.deepEqual((await openStore(dir)).all().map((o) => o.key.name), ['a']);
   });
 
   it('commit after close is refused', async () => {
