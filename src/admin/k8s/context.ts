@@ -5,7 +5,7 @@
 import type { ControlPlane } from '../../controlplane/controlPlane';
 import { StoreConflictError, type KubeObject, type ObjectStore } from '../../store/types';
 import { Catalog, type ServedObject } from './catalog';
-import { deepClone } from './json';
+import { deepClone, isJsonMap } from './json';
 import { StatusTracker } from './objectStatus';
 import type { ApiResource } from './resources';
 import { alreadyExists, conflict, notFound, serviceUnavailable, type ApiError } from './status';
@@ -33,10 +33,14 @@ export class ApiContext {
     return this.objectStore;
   }
 
-  /** A served object as the API returns it: a copy, with `status` computed now. */
+  /**
+   * A served object as the API returns it: a copy, with `status.conditions` computed now. A
+   * status the object carries as data (a file's Pod with `status.podIP`) keeps its other fields.
+   */
   present(served: ServedObject): KubeObject {
-    const out = deepClone(served.object) as KubeObject;
-    (out as Record<string, unknown>).status = this.tracker.statusOf(this.controlPlane, served);
+    const out = deepClone(served.object) as KubeObject & { status?: unknown };
+    const own = isJsonMap(out.status) ? out.status : {};
+    out.status = { ...own, ...this.tracker.statusOf(this.controlPlane, served) };
     return out;
   }
 
