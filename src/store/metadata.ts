@@ -35,7 +35,10 @@ export function stampObject(key: ObjectKey, input: KubeObject, previous: KubeObj
   if (input.kind !== key.kind) throw new TypeError(`object kind ${JSON.stringify(input.kind)} does not match key kind ${JSON.stringify(key.kind)}`);
   // A JSON round trip, not structuredClone: what is kept in memory is exactly what the log
   // replays after a restart (no `undefined`, Dates as strings).
-  const { status: _status, ...content } = JSON.parse(JSON.stringify(input)) as KubeObject;
+  const parsed = JSON.parse(JSON.stringify(input)) as KubeObject;
+  const { status: _status, ...content } = parsed;
+  // A Pod's status (podIP) is input Ricochet reads, with no kubelet to write it: kept as sent.
+  if (statusIsInput(key) && parsed.status !== undefined) (content as Record<string, unknown>).status = parsed.status;
   const metadata: KubeObject['metadata'] = { ...content.metadata, name: key.name };
   if (key.namespace) metadata.namespace = key.namespace;
   else delete metadata.namespace;
@@ -45,6 +48,11 @@ export function stampObject(key: ObjectKey, input: KubeObject, previous: KubeObj
   metadata.generation = previous && specOf(previous) === specOf(content) ? previousGeneration : previousGeneration + 1;
   metadata.resourceVersion = String(stamp.resourceVersion);
   return { ...content, metadata };
+}
+
+/** Kinds whose `status` is data the user writes (there is no kubelet here): core Pods. */
+export function statusIsInput(key: ObjectKey): boolean {
+  return key.group === '' && key.kind === 'Pod';
 }
 
 /** The last version of a deleted object as a DELETED event carries it: the deletion's resourceVersion. */

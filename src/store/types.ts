@@ -8,7 +8,8 @@
  * - `resourceVersion` is one global counter over all objects, as in Kubernetes; it only grows.
  * - The store owns the server-side metadata: `uid`, `creationTimestamp` (kept across updates),
  *   `resourceVersion` (new on every write), `generation` (1 on create, +1 when anything but
- *   `metadata` and `status` changes). `status` is never stored: the API computes it.
+ *   `metadata` and `status` changes). `status` is not stored (the API computes it), except for
+ *   core Pods, whose `status.podIP` is input Ricochet reads (there is no kubelet to write it).
  * - `commit` is atomic and durable: it resolves only after the whole batch is on disk (fsync),
  *   and either every op of a batch is visible afterwards (in memory and after a restart) or none.
  */

@@ -44,6 +44,13 @@ describe('store: server-side metadata (src/store/types.ts)', () => {
     assert.equal('status' in stored, false);
   });
 
+  it('a core Pod keeps the status it was sent (status.podIP is input: there is no kubelet)', async () => {
+    const store = await openStore(tempDir());
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'ratings-v1', namespace: 'prod', labels: { version: 'v1' } }, status: { podIP: '127.0.0.1' } };
+    const [event] = await store.commit([{ op: 'put', key: { group: '', kind: 'Pod', namespace: 'prod', name: 'ratings-v1' }, object: pod }]);
+    assert.deepEqual(event.object.object.status, { podIP: '127.0.0.1' });
+  });
+
   it('update: uid and creationTimestamp kept; generation +1 only when something outside metadata/status changes', async () => {
     let now = new Date('2025-01-01T00:00:00Z');
     const store = await openStore(tempDir(), { now: () => now });
