@@ -276,6 +276,13 @@ describe('admin API objects (spec/kubectl-1.20.md §4–§7, §10)', function ()
     assert.equal(h.store.all().length, 0);
   });
 
+  it('Store: a file\'s object stays the file\'s even while it is invalid (403 naming the file)', async () => {
+    await h.close();
+    h = await startApi({ files: { 'broken.yaml': 'apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata: {name: broken, namespace: prod}\nspec: {hosts: 7}\n' } });
+    const res = assertStatus(await post(VS, vs('broken')), 403, 'Forbidden');
+    assert.match(res.message, /defined by the file .*broken\.yaml/);
+  });
+
   it('status: Accepted, ResolvedRefs, Programmed with observedGeneration; Programmed follows the compiled generation', async () => {
     await post(VS, vs('reviews'));
     await h.settle();

@@ -34,6 +34,8 @@ export interface ApiHarness {
 export interface HarnessOptions {
   /** Files copied into --sources: `examples/<dir>/<file>` paths relative to the repo. */
   sources?: string[];
+  /** More --sources files: name → content. */
+  files?: Record<string, string>;
   store?: FileObjectStoreOptions;
   /** Require this bearer token, as `serve --admin-token-file` does. */
   token?: string;
@@ -45,6 +47,7 @@ export async function startApi(opts: HarnessOptions = {}): Promise<ApiHarness> {
   const dataDir = path.join(root, 'data');
   fs.mkdirSync(sourcesDir);
   for (const rel of opts.sources ?? []) fs.copyFileSync(repoPath(rel), path.join(sourcesDir, rel.replace(/[\\/]/g, '_')));
+  for (const [name, text] of Object.entries(opts.files ?? {})) fs.writeFileSync(path.join(sourcesDir, name), text);
   const store = await FileObjectStore.open(dataDir, opts.store ?? {});
   const cp = new ControlPlane({
     provider: new CompositeProvider([new DirectoryProvider({ dir: sourcesDir, watch: false }), new StoreProvider(store)], { debounceMs: 1 }),

@@ -157,7 +157,7 @@ function checkDocument(ctx: ApiContext, document: SourceDocument, namespace: str
   }
   const file = ctx.catalog.fileOwner({ group: source.group, kind: source.kind, namespace: source.namespace, name: source.name });
   if (file) {
-    causes.push({ reason: 'FieldValueForbidden', field: 'metadata.name', message: `document ${n + 1}: ${describe(resource, source)} is defined by the file ${file.document.file} (--sources); change it there${line(document, ['metadata', 'name'])}` });
+    causes.push({ reason: 'FieldValueForbidden', field: 'metadata.name', message: `document ${n + 1}: ${describe(resource, source)} is defined by the file ${file} (--sources); change it there${line(document, ['metadata', 'name'])}` });
     return undefined;
   }
   try {

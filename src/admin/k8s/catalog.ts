@@ -52,10 +52,27 @@ export class Catalog {
     return out;
   }
 
-  /** The file object with this identity, if a `--sources` file defines it. */
-  fileOwner(key: ObjectKey): SourceObject | undefined {
+  /** The file object with this identity, if a `--sources` file defines it and the control plane accepted it. */
+  fileObject(key: ObjectKey): SourceObject | undefined {
     for (const o of this.controlPlane.acceptedObjects.values()) {
       if (!isStoreDocument(o) && sameKey(o, key)) return o;
+    }
+    return undefined;
+  }
+
+  /**
+   * The `--sources` file that defines this identity, if any: an accepted file object's, or the
+   * file of an error about an object of that kind, namespace and name (a file's invalid object
+   * is still the file's; diagnostics name objects without their group).
+   */
+  fileOwner(key: ObjectKey): string | undefined {
+    const accepted = this.fileObject(key);
+    if (accepted) return accepted.document.file;
+    for (const d of this.controlPlane.state.diagnostics) {
+      const o = d.object;
+      const file = d.location?.file;
+      if (d.severity !== 'Error' || !o || !file || file.startsWith(STORE_ORIGIN_PREFIX)) continue;
+      if (o.kind === key.kind && o.namespace === key.namespace && o.name === key.name) return file;
     }
     return undefined;
   }
@@ -71,7 +88,7 @@ export class Catalog {
   }
 
   get(key: ObjectKey): ServedObject | undefined {
-    const file = this.fileOwner(key);
+    const file = this.fileObject(key);
     if (file) return fileServed(file);
     const stored = this.store?.get(key);
     return stored ? { key: stored.key, object: stored.object, origin: 'api' } : undefined;

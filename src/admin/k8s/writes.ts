@@ -60,7 +60,7 @@ function targetOf(path: ObjectPath, name: string): WriteTarget {
 function refuseFileManaged(ctx: ApiContext, target: WriteTarget): void {
   const file = ctx.catalog.fileOwner(target.key);
   if (file) {
-    throw forbidden(target.path.resource, target.key.name, `it is defined by the file ${file.document.file} (--sources); change it there, the API only manages objects written through it`);
+    throw forbidden(target.path.resource, target.key.name, `it is defined by the file ${file} (--sources); change it there, the API only manages objects written through it`);
   }
 }
 
