@@ -110,7 +110,7 @@ function wouldBe(object: KubeObject, existing: StoredObject | undefined): KubeOb
 }
 
 /** Stores (or, dry, only answers) a validated object; unchanged content is not written. */
-async function store(ctx: ApiContext, reply: FastifyReply, target: WriteTarget, checked: Checked, existing: StoredObject | undefined, dryRun: boolean, format: BodyFormat | 'patch'): Promise<unknown> {
+async function persist(ctx: ApiContext, reply: FastifyReply, target: WriteTarget, checked: Checked, existing: StoredObject | undefined, dryRun: boolean, format: BodyFormat | 'patch'): Promise<unknown> {
   addWarnings(reply, warningsOf(ctx, target, checked, format));
   const served = (object: KubeObject) => ctx.present({ key: target.key, object, origin: 'api' });
   if (existing && deepEqual(userContent(existing.object), userContent(checked.object))) return served(existing.object);
@@ -161,7 +161,7 @@ export async function createObject(ctx: ApiContext, req: FastifyRequest, reply: 
   return ctx.exclusive(async () => {
     const existing = s.get(target.key);
     if (existing) throw withWarnings(alreadyExists(path.resource, target.key.name), checked.warnings);
-    return store(ctx, reply, target, checked, undefined, dryRun, format);
+    return persist(ctx, reply, target, checked, undefined, dryRun, format);
   });
 }
 
@@ -182,7 +182,7 @@ export async function replaceObject(ctx: ApiContext, req: FastifyRequest, reply:
     const existing = s.get(target.key);
     if (!existing) throw notFound(path.resource, path.name);
     checkPrecondition(target, precondition, existing);
-    return store(ctx, reply, target, checked, existing, dryRun, format);
+    return persist(ctx, reply, target, checked, existing, dryRun, format);
   });
 }
 
@@ -228,7 +228,7 @@ export async function patchObject(ctx: ApiContext, req: FastifyRequest, reply: F
     if (isJsonMap(result) && isJsonMap(result.metadata)) delete result.metadata.resourceVersion;
     const document = SourceDocument.fromValue(result, REQUEST_BODY);
     const checked = checkObject({ resource: path.resource, version: path.version, namespace: target.key.namespace, name: path.name, document, format: 'patch', fieldValidation });
-    return store(ctx, reply, target, checked, existing, dryRun, 'patch');
+    return persist(ctx, reply, target, checked, existing, dryRun, 'patch');
   });
 }
 
