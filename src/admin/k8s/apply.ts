@@ -196,7 +196,7 @@ function planOne(ctx: ApiContext, index: number, resource: ApiResource, checked:
   const key = { group: resource.group, kind: resource.kind, namespace: resource.namespaced ? source.namespace : '', name: source.name };
   const existing = ctx.store.get(key);
   if (!existing) return { index, resource, key, checked, action: 'created', op: { op: 'put', key, object: checked.object, create: true } };
-  if (deepEqual(userContent(existing.object), userContent(checked.object))) return { index, resource, key, checked, action: 'unchanged' };
+  if (deepEqual(userContent(existing.object, key), userContent(checked.object, key))) return { index, resource, key, checked, action: 'unchanged' };
   return { index, resource, key, checked, action: 'configured', op: { op: 'put', key, object: checked.object, expectResourceVersion: existing.resourceVersion } };
 }
 

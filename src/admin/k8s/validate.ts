@@ -219,10 +219,9 @@ export function warningText(d: Diagnostic, format: BodyFormat | 'patch'): string
   return `${o}${d.location?.path ? `${d.location.path}: ` : ''}${causeMessage(d, format)}`;
 }
 
-/** What goes to the store: the object as sent, minus `status` (computed on read, never stored). */
+/** What goes to the store: the object as sent; the store keeps `status` only where it is input (a Pod's podIP). */
 function storable(value: JsonMap): KubeObject {
-  const { status: _status, ...rest } = value;
-  return rest as KubeObject;
+  return value as KubeObject;
 }
 
 /** URL segments: names are DNS-1123 subdomains, namespaces DNS-1123 labels (issue 5 "Safety"). */

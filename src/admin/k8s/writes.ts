@@ -9,6 +9,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SourceDocument } from '../../sources/document';
+import { statusIsInput } from '../../store/metadata';
 import type { KubeObject, ObjectKey, StoredObject } from '../../store/types';
 import { bodyText, checkJson, decodeObjectBody, mediaType, parseJsonText, parseYamlText, REQUEST_BODY, type BodyFormat } from './body';
 import { keyOf, type ServedObject } from './catalog';
@@ -81,21 +82,25 @@ function warningsOf(ctx: ApiContext, target: WriteTarget, checked: Checked, form
   return [...new Set([...checked.warnings, ...compiled])];
 }
 
-/** Server-side metadata and status do not count as a change. */
+/** Server-side metadata and (except where it is input) status do not count as a change. */
 const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink'];
 
-export function userContent(object: Record<string, unknown>): JsonMap {
-  const { status: _status, ...rest } = object;
+export function userContent(object: Record<string, unknown>, key: ObjectKey): JsonMap {
+  const { status, ...rest } = object;
+  // A Pod's status is what the user wrote (src/store/types.ts): part of the content.
+  if (statusIsInput(key) && status !== undefined) rest.status = status;
   const metadata = isJsonMap(rest.metadata) ? { ...rest.metadata } : {};
   for (const f of SERVER_METADATA) delete metadata[f];
   return { ...rest, metadata };
 }
 
 /** A dry run's answer: what would be stored, with the server-side fields it would get. */
-function wouldBe(object: KubeObject, existing: StoredObject | undefined): KubeObject {
+function wouldBe(key: ObjectKey, object: KubeObject, existing: StoredObject | undefined): KubeObject {
   const out = deepClone(object);
   const previous = existing?.object.metadata;
-  const specChanged = !existing || !deepEqual({ ...userContent(existing.object), metadata: {} }, { ...userContent(out), metadata: {} });
+  const { status: _a, ...before } = existing ? userContent(existing.object, key) : {};
+  const { status: _b, ...after } = userContent(out, key);
+  const specChanged = !existing || !deepEqual({ ...before, metadata: {} }, { ...after, metadata: {} });
   const generation = typeof previous?.generation === 'number' ? previous.generation : 0;
   out.metadata = {
     ...out.metadata,
@@ -113,10 +118,10 @@ function wouldBe(object: KubeObject, existing: StoredObject | undefined): KubeOb
 async function persist(ctx: ApiContext, reply: FastifyReply, target: WriteTarget, checked: Checked, existing: StoredObject | undefined, dryRun: boolean, format: BodyFormat | 'patch'): Promise<unknown> {
   addWarnings(reply, warningsOf(ctx, target, checked, format));
   const served = (object: KubeObject) => ctx.present({ key: target.key, object, origin: 'api' });
-  if (existing && deepEqual(userContent(existing.object), userContent(checked.object))) return served(existing.object);
+  if (existing && deepEqual(userContent(existing.object, target.key), userContent(checked.object, target.key))) return served(existing.object);
   if (dryRun) {
     reply.code(existing ? 200 : 201);
-    return served(wouldBe(checked.object, existing));
+    return served(wouldBe(target.key, checked.object, existing));
   }
   const op = existing
     ? { op: 'put' as const, key: target.key, object: checked.object, expectResourceVersion: existing.resourceVersion }
@@ -222,7 +227,7 @@ export async function patchObject(ctx: ApiContext, req: FastifyRequest, reply: F
     const existing = s.get(target.key);
     const serverSideCreate = !existing && type === 'application/apply-patch+yaml';
     if (!existing && !serverSideCreate) throw notFound(path.resource, path.name);
-    const base = existing ? userContent(existing.object) : {};
+    const base = existing ? userContent(existing.object, target.key) : {};
     const result = patched(path.resource.kind, CORE_GROUPS.has(path.resource.group), type, base, req.body);
     if (existing) checkPrecondition(target, sentResourceVersion(result), existing);
     if (isJsonMap(result) && isJsonMap(result.metadata)) delete result.metadata.resourceVersion;
