@@ -208,7 +208,9 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     'outlier-default-max-ejection-percent',
     'default max_ejection_percent 10 with two hosts: (0 + 1) / 2 = 50 % > 10 %, so every detection overflows and nothing is ejected',
     'od_default_percent',
-    { ejections_detected_consecutive_5xx: 2, ejections_consecutive_5xx: 2, ejections_overflow: 2 },
+    // Envoy resets a host's consecutive count on its main thread after a detection; on a loaded
+    // machine the next 503 can land first, so the second detection may not happen ([1, 2]).
+    { ejections_detected_consecutive_5xx: [1, 2], ejections_consecutive_5xx: [1, 2], ejections_overflow: [1, 2] },
   ),
   ejectsBad(
     'outlier-always-eject-one-host',
@@ -220,7 +222,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     'outlier-not-enforced',
     'enforcing_consecutive_5xx 0: detections are counted (and ejections_total, the ejection being allowed) but never enforced',
     'od_not_enforced',
-    { ejections_detected_consecutive_5xx: 2, ejections_consecutive_5xx: 2, ejections_total: 2 },
+    { ejections_detected_consecutive_5xx: [1, 2], ejections_consecutive_5xx: [1, 2], ejections_total: [1, 2] },
   ),
   ejectsBad(
     'outlier-gateway-failure',
