@@ -66,12 +66,25 @@ export class SourceDocument {
 }
 
 /** Splits a file into documents. Syntax errors become diagnostics; empty documents are skipped. */
+function unparsable(file: string, document: number | undefined, err: unknown): Diagnostic {
+  const why = err instanceof RangeError ? 'nested too deeply' : err instanceof Error ? err.message.split('\n')[0] : String(err);
+  const location: Diagnostic['location'] = { file };
+  if (document !== undefined) location.document = document;
+  return { severity: 'Error', code: Codes.YamlSyntax, message: `invalid YAML: ${why}`, location };
+}
+
 export function parseDocuments(file: string, text: string): { documents: SourceDocument[]; diagnostics: Diagnostic[] } {
   const lines = new LineCounter();
   const documents: SourceDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const docs = Array.isArray(parsed) ? parsed : [];
+  let docs;
+  try {
+    const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    docs = Array.isArray(parsed) ? parsed : [];
+  } catch (err) {
+    // The yaml library throws (instead of reporting) on input nested too deeply for its parser.
+    return { documents, diagnostics: [unparsable(file, undefined, err)] };
+  }
   docs.forEach((doc, index) => {
     if (doc.errors.length > 0) {
       for (const err of doc.errors) {
@@ -85,7 +98,14 @@ export function parseDocuments(file: string, text: string): { documents: SourceD
       }
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      // An alias to an undefined anchor (`a: *x`) or nesting past the stack throws here.
+      diagnostics.push(unparsable(file, index, err));
+      return;
+    }
     if (value === null || value === undefined) return;
     documents.push(new SourceDocument(file, index, value, doc, lines));
   });

@@ -113,4 +113,15 @@ describe('istio readObjects (headers and registry)', () => {
     assert.equal(ds.length, 1);
     assert.deepEqual([ds[0].location?.path, ds[0].location?.line], ['spec.http[0].retries.attempts', undefined]);
   });
+
+  it('YAML the parser throws on (an alias to an undefined anchor, nesting past the stack) is a coded error, not a crash', () => {
+    const alias = parseDocuments('alias.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: *missing\n');
+    assert.deepEqual(alias.documents, []);
+    assert.equal(alias.diagnostics[0].code, 'RCO0001');
+    assert.match(alias.diagnostics[0].message, /invalid YAML: .*alias/i);
+    const deep = parseDocuments('deep.yaml', '['.repeat(50_000));
+    assert.deepEqual(deep.documents, []);
+    assert.equal(deep.diagnostics[0].code, 'RCO0001');
+    assert.equal(deep.diagnostics[0].location?.file, 'deep.yaml');
+  });
 });
