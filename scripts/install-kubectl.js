@@ -13,10 +13,10 @@
 // Plain Node, no dependencies, so it works before `npm ci` has finished or when the build is broken.
 //
 // Exit code 0 when kubectl is available, 1 when not (the reason is in the JSON and on stdout).
-const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const installer = require('./lib/installer');
 
 const PINNED = '1.20.2';
 const PACKAGE = 'kubernetes-client';
@@ -27,14 +27,10 @@ const cachedKubectl = path.join(installDir, 'usr', 'bin', 'kubectl');
 const resultFile = path.join(cacheDir, 'kubectl.json');
 const lockDir = path.join(cacheDir, 'kubectl.lock');
 
-/** Runs a command, never throws: {ok, out} where out is stdout+stderr (or the spawn error). */
+/** installer.run with no kubeconfig and a scratch HOME: `kubectl version --client` must not read or write the user's. */
 function run(cmd, args, timeoutMs, cwd) {
-  // No kubeconfig and a scratch HOME: `kubectl version --client` must not read or write the user's.
   const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: os.tmpdir() };
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: timeoutMs, cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.error) return { ok: false, out: r.error.code === 'ENOENT' ? `${cmd}: not found` : `${cmd}: ${r.error.message}` };
-  const out = `${r.stdout || ''}${r.stderr || ''}`.trim();
-  return { ok: r.status === 0, out: r.status === 0 ? out : `${out}\n(exit ${r.status ?? r.signal})`.trim() };
+  return installer.run(cmd, args, timeoutMs, { cwd, env });
 }
 
 /**
@@ -49,65 +45,7 @@ function probe(bin) {
   return { error: `${bin} version --client failed: ${lastLines(r.out, 3)}` };
 }
 
-function lastLines(text, n) {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).slice(-n).join(' | ') || '(no output)';
-}
-
-function write(result) {
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${resultFile}.${process.pid}.tmp`; // atomic replace: concurrent runs read whole files
-  fs.writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
-  fs.renameSync(tmp, resultFile);
-}
-
-function sleepMs(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** A directory lock: concurrent test runs in one checkout must not extract into .cache/kubectl at once. */
-function withLock(fn) {
-  fs.mkdirSync(cacheDir, { recursive: true });
-  const deadline = Date.now() + 10 * 60_000;
-  for (;;) {
-    try {
-      fs.mkdirSync(lockDir);
-      fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      if (lockIsStale()) {
-        fs.rmSync(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lockDir} (remove it if no install is running)`);
-      sleepMs(500);
-    }
-  }
-  try {
-    return fn();
-  } finally {
-    fs.rmSync(lockDir, { recursive: true, force: true });
-  }
-}
-
-function lockIsStale() {
-  let pid;
-  try {
-    pid = Number(fs.readFileSync(path.join(lockDir, 'pid'), 'utf8'));
-  } catch {
-    try {
-      return Date.now() - fs.statSync(lockDir).mtimeMs > 60_000;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return err.code === 'ESRCH';
-  }
-}
+const { lastLines } = installer;
 
 function cachedReady() {
   if (!fs.existsSync(cachedKubectl)) return false;
@@ -129,7 +67,7 @@ function download(dir) {
 }
 
 function install() {
-  return withLock(() => {
+  return installer.withLock(lockDir, 10 * 60_000, () => {
     if (cachedReady()) return { bin: cachedKubectl, version: PINNED, source: 'cache (installed by a concurrent run)' };
     fs.mkdirSync(cacheDir, { recursive: true });
     const work = fs.mkdtempSync(path.join(cacheDir, 'kubectl-download-'));
@@ -155,35 +93,17 @@ function install() {
 }
 
 function main() {
-  const notes = [];
-  const fromEnv = process.env.KUBECTL_BIN;
-  if (fromEnv) {
-    const p = probe(fromEnv);
-    if (p.version) {
-      write({ bin: fromEnv, version: p.version, source: 'KUBECTL_BIN' });
-      console.log(`kubectl: ${p.version} from KUBECTL_BIN=${fromEnv}${p.version === PINNED ? '' : ` (the tests expect ${PINNED}; expect differences)`}`);
-      return 0;
-    }
-    notes.push(`KUBECTL_BIN=${fromEnv} does not run (${p.error})`);
-  }
-  let result;
-  if (cachedReady()) {
-    result = { bin: cachedKubectl, version: PINNED, source: 'cache' };
-  } else {
-    try {
-      result = install();
-    } catch (err) {
-      result = { error: `install failed: ${err.message}` };
-    }
-  }
-  if (result.error && notes.length) result.error = `${notes.join('; ')}; ${result.error}`;
-  write(result);
-  if (result.error) {
-    console.log(`kubectl: UNAVAILABLE — ${result.error}`);
-    return 1;
-  }
-  console.log(`kubectl: ${result.version} at ${path.relative(repo, result.bin)} [${result.source}]${notes.length ? ` — ${notes.join('; ')}` : ''}`);
-  return 0;
+  return installer.ensureTool({
+    name: 'kubectl',
+    envVar: 'KUBECTL_BIN',
+    pinned: PINNED,
+    pinMismatch: `the tests expect ${PINNED}; expect differences`,
+    repo,
+    resultFile,
+    probe,
+    cached: () => (cachedReady() ? { bin: cachedKubectl, version: PINNED, source: 'cache' } : undefined),
+    install,
+  });
 }
 
 process.exitCode = main();
