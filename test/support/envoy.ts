@@ -7,44 +7,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { get, request } from './http';
-import { repoPath } from './paths';
 import { spawnProcess, type ManagedProcess } from './processes';
+import { locateTool, requireTool, type ToolBinary } from './requireTool';
 
-export type EnvoyBinary = { bin: string; version?: string } | { unavailable: string };
+export type EnvoyBinary = ToolBinary;
 
 let cached: EnvoyBinary | undefined;
 
 /** Where the real Envoy is, or why there is none. */
 export function envoyBinary(): EnvoyBinary {
-  if (cached) return cached;
-  cached = locate();
+  cached ??= locateTool({ name: 'Envoy', envPrefix: 'RICOCHET_ENVOY', cacheFile: 'envoy.json', script: 'install-envoy.js' });
   return cached;
-}
-
-function locate(): EnvoyBinary {
-  const fromEnv = process.env.RICOCHET_ENVOY_BIN;
-  if (fromEnv) return executable(fromEnv) ? { bin: fromEnv } : { unavailable: `RICOCHET_ENVOY_BIN=${fromEnv} is not an executable file` };
-  if (process.env.RICOCHET_ENVOY_UNAVAILABLE) return { unavailable: process.env.RICOCHET_ENVOY_UNAVAILABLE };
-  const file = repoPath('.cache', 'envoy.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return { unavailable: `${file} missing or unreadable: run node scripts/install-envoy.js (test/run.js does it for you)` };
-  }
-  const rec = (parsed ?? {}) as { bin?: unknown; version?: unknown; error?: unknown };
-  if (typeof rec.bin === 'string' && executable(rec.bin)) return { bin: rec.bin, version: typeof rec.version === 'string' ? rec.version : undefined };
-  if (typeof rec.error === 'string') return { unavailable: rec.error };
-  return { unavailable: `${file} names no usable Envoy binary` };
-}
-
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -53,21 +26,7 @@ function executable(file: string): boolean {
  * always installs Envoy and a skip there would hide a broken install.
  */
 export function requireEnvoy(ctx: Mocha.Context): string {
-  const found = envoyBinary();
-  if ('bin' in found) return found.bin;
-  const title = describeCaller(ctx);
-  if (process.env.CI === 'true') throw new Error(`ENVOY UNAVAILABLE under CI=true: ${found.unavailable} (${title})`);
-  process.stderr.write(`\nENVOY UNAVAILABLE: ${found.unavailable} — this test did NOT run (${title})\n`);
-  return ctx.skip(); // throws mocha's Pending
-}
-
-/** The test, or for a `before all` hook (which skips the whole suite) the suite, that asked. */
-function describeCaller(ctx: Mocha.Context): string {
-  const runnable = ctx.test as (Mocha.Runnable & { type?: string }) | undefined;
-  if (!runnable) return 'unknown test';
-  if (runnable.type === 'test') return runnable.fullTitle();
-  if (/"(before|after) each"/.test(runnable.title) && ctx.currentTest) return ctx.currentTest.fullTitle();
-  return runnable.parent?.fullTitle() ?? runnable.fullTitle();
+  return requireTool(ctx, 'ENVOY', envoyBinary());
 }
 
 export interface StartEnvoyOptions {

@@ -10,41 +10,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoPath } from './paths';
 import { freePort, spawnProcess, waitForHttp, type ManagedProcess } from './processes';
+import { locateTool, requireTool, type ToolBinary } from './requireTool';
 
-export type KubectlBinary = { bin: string; version?: string } | { unavailable: string };
+export type KubectlBinary = ToolBinary;
 
 let cached: KubectlBinary | undefined;
 
 /** Where kubectl 1.20 is, or why there is none. */
 export function kubectlBinary(): KubectlBinary {
-  cached ??= locate();
+  cached ??= locateTool({ name: 'kubectl', envPrefix: 'RICOCHET_KUBECTL', cacheFile: 'kubectl.json', script: 'install-kubectl.js' });
   return cached;
-}
-
-function locate(): KubectlBinary {
-  const fromEnv = process.env.RICOCHET_KUBECTL_BIN;
-  if (fromEnv) return executable(fromEnv) ? { bin: fromEnv } : { unavailable: `RICOCHET_KUBECTL_BIN=${fromEnv} is not an executable file` };
-  if (process.env.RICOCHET_KUBECTL_UNAVAILABLE) return { unavailable: process.env.RICOCHET_KUBECTL_UNAVAILABLE };
-  const file = repoPath('.cache', 'kubectl.json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return { unavailable: `${file} missing or unreadable: run node scripts/install-kubectl.js (test/run.js does it for you)` };
-  }
-  const rec = (parsed ?? {}) as { bin?: unknown; version?: unknown; error?: unknown };
-  if (typeof rec.bin === 'string' && executable(rec.bin)) return { bin: rec.bin, version: typeof rec.version === 'string' ? rec.version : undefined };
-  if (typeof rec.error === 'string') return { unavailable: rec.error };
-  return { unavailable: `${file} names no usable kubectl binary` };
-}
-
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -53,19 +28,7 @@ function executable(file: string): boolean {
  * because CI installs kubectl and a skip there would hide a broken install.
  */
 export function requireKubectl(ctx: Mocha.Context): string {
-  const found = kubectlBinary();
-  if ('bin' in found) return found.bin;
-  const title = describeCaller(ctx);
-  if (process.env.CI === 'true') throw new Error(`KUBECTL UNAVAILABLE under CI=true: ${found.unavailable} (${title})`);
-  process.stderr.write(`\nKUBECTL UNAVAILABLE: ${found.unavailable} — this test did NOT run (${title})\n`);
-  return ctx.skip(); // throws mocha's Pending
-}
-
-function describeCaller(ctx: Mocha.Context): string {
-  const runnable = ctx.test as (Mocha.Runnable & { type?: string }) | undefined;
-  if (!runnable) return 'unknown test';
-  if (runnable.type === 'test') return runnable.fullTitle();
-  return runnable.parent?.fullTitle() ?? runnable.fullTitle();
+  return requireTool(ctx, 'KUBECTL', kubectlBinary());
 }
 
 // One scratch HOME and discovery cache per test run: kubectl caches discovery for 10 minutes per
