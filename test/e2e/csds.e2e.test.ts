@@ -4,6 +4,7 @@ import { sleep } from '../support/processes';
 import { get } from '../support/http';
 import { CsdsClient, configsOfType, type ClientConfigJson } from '../support/csdsClient';
 import { startMesh, firstRouteRetryPolicy, camelizeKeys, type MeshHarness } from '../support/mesh';
+import { NACK_SOURCES, hugeRegexVirtualService } from '../support/nackSources';
 
 /**
  * Proxy status on a real Envoy (issue 5, "Proxy status and config"; xds-protocol.md §2.2, §2.3
@@ -13,40 +14,8 @@ import { startMesh, firstRouteRetryPolicy, camelizeKeys, type MeshHarness } from
  * RE2 program over Envoy's size limit, as in nack.e2e.test.ts) shows as NACKED / ERROR with
  * Envoy's own message and the rejected version.
  */
-const SOURCES = {
-  'serviceentry.yaml': `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}}]
-`,
-  'virtualservice.yaml': `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-    retries: {attempts: 4, retryOn: 5xx}
-`,
-};
-
-const HUGE_REGEX_VS = `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  http:
-  - match: [{uri: {regex: "/(a{1,100}b{1,100}){1,10}"}}]
-    route: [{destination: {host: flaky.test}}]
-  - route: [{destination: {host: flaky.test}}]
-`;
+const SOURCES = NACK_SOURCES;
+const HUGE_REGEX_VS = hugeRegexVirtualService();
 
 const TYPES = {
   CDS: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',

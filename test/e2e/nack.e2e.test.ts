@@ -3,6 +3,7 @@ import { requireEnvoy } from '../support/envoy';
 import { sleep } from '../support/processes';
 import { load } from '../support/http';
 import { startMesh, firstRouteRetryPolicy, routesOf, type MeshHarness } from '../support/mesh';
+import { NACK_SOURCES, hugeRegexVirtualService } from '../support/nackSources';
 
 /**
  * xds-protocol.md §2.1 rule 5 and §2.3 case 1 with a real Envoy: config that passes Istio's own
@@ -11,41 +12,8 @@ import { startMesh, firstRouteRetryPolicy, routesOf, type MeshHarness } from '..
  * last good config. The vector: a regex Istio accepts (Go's regexp has no size limit) whose RE2
  * program is larger than Envoy's default limit.
  */
-const SOURCES = {
-  'serviceentry.yaml': `
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  ports: [{number: 80, name: http, protocol: HTTP}]
-  resolution: STATIC
-  endpoints: [{address: 127.0.0.1, ports: {http: {{UPSTREAM_PORT}}}}]
-`,
-  'virtualservice.yaml': `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  http:
-  - route: [{destination: {host: flaky.test}}]
-    retries: {attempts: 4, retryOn: 5xx}
-`,
-};
-
-const HUGE_REGEX_VS = `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: flaky}
-spec:
-  hosts: [flaky.test]
-  http:
-  - match: [{uri: {regex: "/(a{1,100}b{1,100}){1,10}"}}]
-    route: [{destination: {host: flaky.test}}]
-  - route: [{destination: {host: flaky.test}}]
-    retries: {attempts: 1, retryOn: connect-failure}
-`;
+const SOURCES = NACK_SOURCES;
+const HUGE_REGEX_VS = hugeRegexVirtualService('{attempts: 1, retryOn: connect-failure}');
 
 type Syncz = Array<{ nodeId: string; types: Record<string, { state: string; lastNack?: { version: string; message: string }; lastSentNonce?: string }> }>;
 const RDS = 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration';
