@@ -1,13 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { ResourceEncoder } from '../../src/xds/cache/snapshot';
-import { SnapshotCache } from '../../src/xds/cache/snapshotCache';
-import { TypeUrl, type ProxyNode, type XdsResources } from '../../src/xds/resources';
-import { AdsServer } from '../../src/xds/server/ads';
+import { TypeUrl, type ProxyNode } from '../../src/xds/resources';
 import { registerCsds } from '../../src/xds/server/csds';
 import { AdsClient, defaultNode, eventually, type AdsResponse } from '../support/adsClient';
 import { CsdsClient, configsOfType, type ClientConfigJson, type GenericXdsConfigJson } from '../support/csdsClient';
-import { baseResources, cluster, snapshotOf } from './fixtures';
+import { baseResources, cluster } from './fixtures';
+import { useAdsServer } from './adsHarness';
 
 /**
  * Envoy's CSDS (envoy.service.status.v3.ClientStatusDiscoveryService, xds-protocol.md §2.2;
@@ -15,7 +13,6 @@ import { baseResources, cluster, snapshotOf } from './fixtures';
  * a grpc-js client on the same hand-built definition, against real ADS streams on 127.0.0.1.
  */
 
-const VIEW = 'default/app';
 const CDS = TypeUrl.Cluster;
 const EDS = TypeUrl.Endpoint;
 const LDS = TypeUrl.Listener;
@@ -23,38 +20,13 @@ const RDS = TypeUrl.Route;
 
 describe('CSDS server (xds-protocol.md §2.2)', function () {
   this.timeout(10_000);
-  let cache: SnapshotCache;
-  let encoder: ResourceEncoder;
-  let server: AdsServer;
   let csds: CsdsClient;
-  let port: number;
-  let clients: AdsClient[];
+  const ads = useAdsServer({ register: registerCsds, beforeClose: () => csds.close() });
+  const { connect, publish } = ads;
 
-  beforeEach(async () => {
-    cache = new SnapshotCache();
-    encoder = new ResourceEncoder();
-    clients = [];
-    server = new AdsServer({ cache, viewFor: () => VIEW });
-    registerCsds(server);
-    port = await server.listen('127.0.0.1:0');
-    csds = new CsdsClient(port);
+  beforeEach(() => {
+    csds = new CsdsClient(ads.port);
   });
-
-  afterEach(async () => {
-    for (const c of clients) c.close();
-    csds.close();
-    await server.close();
-  });
-
-  function connect(node: ProxyNode = defaultNode()): AdsClient {
-    const client = new AdsClient(port, { node });
-    clients.push(client);
-    return client;
-  }
-
-  function publish(parts: Partial<XdsResources> = baseResources()): void {
-    cache.set(snapshotOf(VIEW, parts, encoder));
-  }
 
   /** Requests and ACKs all four types, like Envoy at start-up; returns the ACKed responses. */
   async function syncAll(client: AdsClient): Promise<Record<string, AdsResponse>> {
@@ -66,7 +38,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
       acked[typeUrl] = response;
     }
     await eventually(() => {
-      const types = server.syncStatus().find((s) => s.nodeId === client.node?.id)?.types ?? {};
+      const types = ads.server.syncStatus().find((s) => s.nodeId === client.node?.id)?.types ?? {};
       for (const t of [CDS, EDS, LDS, RDS]) assert.equal(types[t]?.state, 'SYNCED');
     });
     return acked;
@@ -115,7 +87,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
     assert.notEqual(pending.versionInfo, acked[CDS]?.versionInfo);
     // Once ACKed: SYNCED at the new version.
     client.ack(pending);
-    await eventually(() => assert.equal(server.syncStatus()[0]?.types[CDS]?.state, 'SYNCED'));
+    await eventually(() => assert.equal(ads.server.syncStatus()[0]?.types[CDS]?.state, 'SYNCED'));
     const [after] = await csds.fetch();
     assert.deepEqual(configsOfType(after, CDS).map((g) => [g.configStatus, g.clientStatus, g.versionInfo]), Array(3).fill(['SYNCED', 'ACKED', pending.versionInfo]));
   });
@@ -127,7 +99,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
     publish({ ...baseResources(), clusters: [cluster('c1'), cluster('c2', { connectTimeout: '5s' })] });
     const rejected = await client.nextResponse(CDS);
     client.nack(rejected, 'cluster c2: invalid connect_timeout');
-    await eventually(() => assert.equal(server.syncStatus()[0]?.types[CDS]?.state, 'NACKED'));
+    await eventually(() => assert.equal(ads.server.syncStatus()[0]?.types[CDS]?.state, 'NACKED'));
 
     const [config] = await csds.fetch();
     const c2 = entry(config, CDS, 'c2');
@@ -151,7 +123,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
     client.ack(await client.nextResponse(CDS));
     client.request(EDS, ['c1', 'nope']);
     client.ack(await client.nextResponse(EDS));
-    await eventually(() => assert.equal(server.syncStatus()[0]?.types[EDS]?.state, 'SYNCED'));
+    await eventually(() => assert.equal(ads.server.syncStatus()[0]?.types[EDS]?.state, 'SYNCED'));
     const [config] = await csds.fetch();
     assert.deepEqual(configsOfType(config, EDS).map((g) => [g.name, g.clientStatus]), [['c1', 'ACKED'], ['nope', 'DOES_NOT_EXIST']]);
     for (const typeUrl of [LDS, RDS]) {
@@ -165,7 +137,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
   it('requested but nothing sent yet (no snapshot for the view) is NOT_SENT / REQUESTED', async () => {
     const client = connect();
     client.request(CDS);
-    await eventually(() => assert.ok(server.syncStatus()[0]));
+    await eventually(() => assert.ok(ads.server.syncStatus()[0]));
     const [config] = await csds.fetch();
     assert.deepEqual(configsOfType(config, CDS).map((g) => [g.configStatus, g.clientStatus]), [['NOT_SENT', 'REQUESTED']]);
   });
@@ -181,7 +153,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
     beforeEach(async () => {
       publish();
       for (const node of [gateway, sidecar]) connect(node).request(CDS);
-      await eventually(() => assert.equal(server.syncStatus().length, 2));
+      await eventually(() => assert.equal(ads.server.syncStatus().length, 2));
     });
 
     it('without matchers returns every proxy, sorted by node id', async () => {
@@ -233,7 +205,7 @@ describe('CSDS server (xds-protocol.md §2.2)', function () {
     const response = await client.nextResponse(CDS);
     const answers = await csds.stream([{}, {}], async () => {
       client.ack(response);
-      await eventually(() => assert.equal(server.syncStatus()[0]?.types[CDS]?.state, 'SYNCED'));
+      await eventually(() => assert.equal(ads.server.syncStatus()[0]?.types[CDS]?.state, 'SYNCED'));
     });
     assert.deepEqual(answers.map((a) => configsOfType(a[0], CDS).map((g) => g.configStatus)), [['STALE', 'STALE'], ['SYNCED', 'SYNCED']]);
   });

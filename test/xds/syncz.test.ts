@@ -2,12 +2,10 @@ import * as assert from 'node:assert/strict';
 import { configDumpFromDelivery } from '../../src/admin/configDump';
 import { synczRows, type SynczRow } from '../../src/admin/syncz';
 import { encodeAnyJson, type JsonObject } from '../../src/lib/protos/protoJson';
-import { ResourceEncoder } from '../../src/xds/cache/snapshot';
-import { SnapshotCache } from '../../src/xds/cache/snapshotCache';
-import { TypeUrl, type ProxyNode, type XdsResources } from '../../src/xds/resources';
-import { AdsServer } from '../../src/xds/server/ads';
+import { TypeUrl, type ProxyNode } from '../../src/xds/resources';
 import { AdsClient, defaultNode, eventually } from '../support/adsClient';
-import { baseResources, cluster, routeConfig, snapshotOf } from './fixtures';
+import { baseResources, cluster, routeConfig } from './fixtures';
+import { useAdsServer, VIEW } from './adsHarness';
 
 /**
  * Per-proxy, per-type sync status (xds-protocol.md §2.2, §6.6; ux-and-libraries.md §1.1 for the
@@ -15,7 +13,6 @@ import { baseResources, cluster, routeConfig, snapshotOf } from './fixtures';
  * dump of what was sent, against real ADS streams on 127.0.0.1.
  */
 
-const VIEW = 'default/app';
 const CDS = TypeUrl.Cluster;
 const EDS = TypeUrl.Endpoint;
 const LDS = TypeUrl.Listener;
@@ -23,37 +20,11 @@ const RDS = TypeUrl.Route;
 
 describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function () {
   this.timeout(10_000);
-  let cache: SnapshotCache;
-  let encoder: ResourceEncoder;
-  let server: AdsServer;
-  let port: number;
-  let clients: AdsClient[];
-
-  beforeEach(async () => {
-    cache = new SnapshotCache();
-    encoder = new ResourceEncoder();
-    clients = [];
-    server = new AdsServer({ cache, viewFor: () => VIEW });
-    port = await server.listen('127.0.0.1:0');
-  });
-
-  afterEach(async () => {
-    for (const c of clients) c.close();
-    await server.close();
-  });
-
-  function connect(node: ProxyNode = defaultNode()): AdsClient {
-    const client = new AdsClient(port, { node });
-    clients.push(client);
-    return client;
-  }
-
-  function publish(parts: Partial<XdsResources> = baseResources()): void {
-    cache.set(snapshotOf(VIEW, parts, encoder));
-  }
+  const ads = useAdsServer();
+  const { connect, publish } = ads;
 
   function row(nodeId = defaultNode().id, now?: Date): SynczRow {
-    const found = synczRows(server.syncStatus(), now).find((r) => r.nodeId === nodeId);
+    const found = synczRows(ads.server.syncStatus(), now).find((r) => r.nodeId === nodeId);
     assert.ok(found, `no syncz row for ${nodeId}`);
     return found;
   }
@@ -128,7 +99,7 @@ describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function (
     publish();
     const client = connect();
     await syncAll(client);
-    const status = server.syncStatus()[0];
+    const status = ads.server.syncStatus()[0];
     const changed = status?.types[CDS]?.lastChangeAt;
     assert.ok(changed && status);
     const now = new Date(changed.getTime() + 90_500);
@@ -146,8 +117,8 @@ describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function (
     const sidecar: ProxyNode = { id: 'a-sidecar', cluster: 'app', metadata: { NAMESPACE: 'shop', LABELS: { app: 'cart' } } };
     connect(gateway).request(CDS);
     connect(sidecar).request(CDS);
-    await eventually(() => assert.equal(server.syncStatus().length, 2));
-    const rows = synczRows(server.syncStatus());
+    await eventually(() => assert.equal(ads.server.syncStatus().length, 2));
+    const rows = synczRows(ads.server.syncStatus());
     assert.deepEqual(rows.map((r) => r.nodeId), ['a-sidecar', 'b-gateway']);
     assert.deepEqual(rows[1]?.identity, { role: 'gateway', namespace: 'edge', serviceAccount: 'gw-sa', gateway: 'edge/public', labels: {} });
     assert.deepEqual(rows[0]?.identity, { role: 'sidecar', namespace: 'shop', serviceAccount: 'default', labels: { app: 'cart' } });
@@ -157,7 +128,7 @@ describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function (
 
   describe('config dump of what was sent (/debug/config_dump?proxy=)', () => {
     const dumpOf = (): { configs: JsonObject[] } => {
-      const delivery = server.deliveries()[0];
+      const delivery = ads.server.deliveries()[0];
       assert.ok(delivery);
       return configDumpFromDelivery(delivery) as { configs: JsonObject[] };
     };
@@ -171,7 +142,7 @@ describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function (
       publish();
       const client = connect();
       await syncAll(client);
-      const ackedRds = server.syncStatus()[0]?.types[RDS]?.lastAckedVersion;
+      const ackedRds = ads.server.syncStatus()[0]?.types[RDS]?.lastAckedVersion;
       publish({ ...baseResources(), clusters: [cluster('c1'), cluster('c2'), cluster('c3')] });
       const cds2 = await client.nextResponse(CDS);
       await client.nextResponse(EDS); // the CLAs of the new clusters follow at once (rule 15), not ACKed either
@@ -201,7 +172,7 @@ describe('sync status and /debug/syncz rows (xds-protocol.md §2.2)', function (
       publish({ ...baseResources(), routes: [routeConfig('r1', 'c1', '/bad')] });
       const bad = await client.nextResponse(RDS);
       client.nack(bad, 'regex program size too large');
-      await eventually(() => assert.equal(server.syncStatus()[0]?.types[RDS]?.state, 'NACKED'));
+      await eventually(() => assert.equal(ads.server.syncStatus()[0]?.types[RDS]?.state, 'NACKED'));
       const dump = dumpOf();
       const [route] = config(dump, 'RoutesConfigDump').dynamicRouteConfigs as Array<{
         clientStatus: string;
