@@ -18,23 +18,12 @@ import * as path from 'node:path';
 import * as YAML from 'yaml';
 import type { LightMyRequestResponse } from 'fastify';
 import { resourceForKind } from '../../src/admin/k8s/resources';
+import { createRng } from '../../src/upstream/rng';
 import { repoPath } from '../support/paths';
 import { startApi, type ApiHarness } from './apiHarness';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonMap = { [k: string]: Json };
-
-/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240501);
 const REQUESTS = 1400;
@@ -315,7 +304,7 @@ describe('admin API fuzz (issue 5 "Safety")', function () {
   });
 
   it(`${REQUESTS} malformed or mutated requests (seed ${SEED}): no 5xx, rejected writes change nothing, the served config only follows accepted writes`, async () => {
-    const fuzzer = new Fuzzer(rng(SEED), examples());
+    const fuzzer = new Fuzzer(createRng(SEED), examples());
     const stored = (): string => JSON.stringify(h.store.all());
     const snapshot = (): string => [...(h.cp.cache.get('sidecar')?.types.values() ?? [])].map((t) => t.version).join(',');
     let baseline = { bytes: stored(), version: snapshot(), revision: h.cp.state.revision };

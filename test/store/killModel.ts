@@ -4,6 +4,7 @@
  * checker can rebuild exactly what every acknowledged write must look like.
  */
 import type { KubeObject, ObjectKey, StoreOp } from '../../src/store/types';
+import { createRng } from '../../src/upstream/rng';
 
 export interface PlannedOp {
   type: 'put' | 'delete';
@@ -50,14 +51,5 @@ export function applyBatch(state: ModelState, rv: number, batch: Batch): number 
   return rv;
 }
 
-/** A small seeded PRNG (mulberry32) so a failing round can be replayed from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (the flaky upstream's mulberry32) so a failing round can be replayed from its seed. */
+export const prng: (seed: number) => () => number = createRng;

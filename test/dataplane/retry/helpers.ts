@@ -3,18 +3,10 @@ import type { DpRetryPolicy } from '../../../src/dataplane/config/model';
 import type { CreateRetryStateInput, HeaderMap, RetryCircuit, RetryState, RetryStats } from '../../../src/dataplane/retry/api';
 import { createRetryState } from '../../../src/dataplane/retry';
 import { Counter } from '../../../src/dataplane/stats/store';
+import { createRng } from '../../../src/upstream/rng';
 
-/** mulberry32: a small deterministic [0,1) generator. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic [0,1) generator (the flaky upstream's mulberry32). */
+export const seeded: (seed: number) => () => number = createRng;
 
 /** A source returning the given values in a loop. */
 export function fixed(...values: number[]): () => number {
