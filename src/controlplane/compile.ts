@@ -20,6 +20,11 @@ export interface CompileResult {
    */
   diagnostics: Diagnostic[];
   conditions: ObjectCondition[];
+  /**
+   * Every mesh compiled here, by compile signature (controlplane/views.ts): the serving side
+   * reuses them for views with the same signature instead of compiling again.
+   */
+  meshes: Map<string, Mesh>;
 }
 
 /** Provider output → accepted objects → IR. Pure: shared by `serve` and `translate`. */
@@ -35,7 +40,7 @@ export function compileRevision(
   const main = compileMesh(objects, proxy, options);
   const diagnostics = new Map<string, Diagnostic>();
   const conditions = new Map<string, ObjectCondition>();
-  const seen = new Set<string>([compileSignature(proxy, selectors)]);
+  const meshes = new Map<string, Mesh>([[compileSignature(proxy, selectors), main.mesh]]);
   const collect = (r: { diagnostics: Diagnostic[]; conditions: ObjectCondition[] }): void => {
     for (const d of r.diagnostics) if (!diagnostics.has(formatDiagnostic(d))) diagnostics.set(formatDiagnostic(d), d);
     for (const c of r.conditions) conditions.set(conditionKey(c), c);
@@ -44,9 +49,10 @@ export function compileRevision(
   for (const selector of selectors) {
     const representative = representativeOf(selector);
     const signature = compileSignature(representative, selectors);
-    if (seen.has(signature)) continue;
-    seen.add(signature);
-    collect(compileMesh(objects, representative, options));
+    if (meshes.has(signature)) continue;
+    const compiled = compileMesh(objects, representative, options);
+    meshes.set(signature, compiled.mesh);
+    collect(compiled);
   }
   return {
     accepted: acceptance.accepted,
@@ -54,6 +60,7 @@ export function compileRevision(
     selectors,
     diagnostics: [...rev.diagnostics, ...acceptance.diagnostics, ...diagnostics.values()],
     conditions: [...conditions.values()],
+    meshes,
   };
 }
 

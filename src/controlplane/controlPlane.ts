@@ -56,6 +56,8 @@ export class ControlPlane {
   private readonly identities = new Map<string, ProxyIdentity>([[DEFAULT_VIEW, DEFAULT_PROXY]]);
   /** This revision's resources per compile signature: views that match the same policies share them. */
   private bySignature = new Map<string, ReturnType<typeof translateMesh>>();
+  /** This revision's compiled meshes by signature (the default proxy and one per selector). */
+  private meshes = new Map<string, Mesh>();
 
   constructor(private readonly opts: ControlPlaneOptions) {}
 
@@ -97,6 +99,7 @@ export class ControlPlane {
       objectCount: this.accepted.size, builtAt: new Date(),
     };
     this.bySignature = new Map();
+    this.meshes = compiled.meshes;
     const views = new Set([...this.cache.viewKeys(), DEFAULT_VIEW]);
     for (const viewKey of views) this.publishView(viewKey);
     this.encoder.endRound();
@@ -110,7 +113,7 @@ export class ControlPlane {
     const signature = compileSignature(identity, this.state.selectors);
     let resources = this.bySignature.get(signature);
     if (!resources) {
-      const mesh = viewKey === DEFAULT_VIEW ? this.state.mesh : compileForProxy(this.accepted, identity, this.opts.compile);
+      const mesh = this.meshes.get(signature) ?? compileForProxy(this.accepted, identity, this.opts.compile);
       resources = translateMesh(mesh, this.opts.translate);
       this.bySignature.set(signature, resources);
     }

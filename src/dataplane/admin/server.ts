@@ -186,26 +186,29 @@ export class AdminServer {
   private stats(url: URL, res: http.ServerResponse): void {
     const format = url.searchParams.get('format');
     if (format === 'prometheus') return this.prometheus(url, res);
-    let entries;
-    try {
-      entries = this.statEntries(url);
-    } catch (err) {
-      if (err instanceof BadRequest) return text(res, 400, `${err.message}\n`);
-      throw err;
-    }
+    const entries = this.statEntriesOr400(url, res);
+    if (!entries) return;
     if (format === 'json') return json(res, 200, { stats: entries.map((e) => ({ name: e.name, value: e.value })) });
     if (format !== null && format !== 'text') return text(res, 400, `usage: /stats?format=(html|active-html|json|prometheus|text)\n`);
     text(res, 200, entries.map((e) => `${e.name}: ${e.value}\n`).join(''));
   }
 
-  private prometheus(url: URL, res: http.ServerResponse): void {
-    let entries;
+  /** The entries a /stats query selects, or undefined after answering 400 for a bad filter. */
+  private statEntriesOr400(url: URL, res: http.ServerResponse): ReturnType<AdminServer['statEntries']> | undefined {
     try {
-      entries = this.statEntries(url);
+      return this.statEntries(url);
     } catch (err) {
-      if (err instanceof BadRequest) return text(res, 400, `${err.message}\n`);
+      if (err instanceof BadRequest) {
+        text(res, 400, `${err.message}\n`);
+        return undefined;
+      }
       throw err;
     }
+  }
+
+  private prometheus(url: URL, res: http.ServerResponse): void {
+    const entries = this.statEntriesOr400(url, res);
+    if (!entries) return;
     const clusterNames = [...(this.opts.config.snapshot()?.clusters.keys() ?? [])].sort((a, b) => b.length - a.length);
     const families = new Map<string, { type: string; lines: string[] }>();
     for (const e of entries) {

@@ -195,6 +195,26 @@ function keepsBad(id: string, title: string, cluster: string, moved: Record<stri
 /** A local 503 for a refused connect to `dead` (no retry policy). */
 const deadReply = resetBodyPrefix('remote connection failure');
 
+/** Two requests 0.5 s apart on a cluster whose connections end in between: two connections, `closedBy` counted once. */
+function reconnectsAfterGap(id: string, title: string, cluster: string, closedBy: string): Scenario {
+  return {
+    id,
+    title,
+    section: 'HttpProtocolOptions',
+    group: 'connections',
+    cluster,
+    requests: times(2, '200'),
+    sequential: true,
+    gapMs: 500,
+    expect: {
+      status: 200,
+      attempts: 2,
+      stats: { upstream_cx_total: 2, [closedBy]: 1 },
+      check: (obs) => (obs.connections.ok === 2 ? [] : [`upstream saw ${obs.connections.ok} connections, want 2`]),
+    },
+  };
+}
+
 export const UPSTREAM_SCENARIOS: Scenario[] = [
   // ============================================================== outlier detection
   ejectsBad(
@@ -560,38 +580,16 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
       check: (obs) => (obs.connections.ok === 1 ? [] : [`upstream saw ${obs.connections.ok} connections, want 1`]),
     },
   },
-  {
-    id: 'upstream-idle-timeout',
-    title: 'common_http_protocol_options.idle_timeout 0.2 s: a connection idle for 0.5 s is closed, the next request opens a new one',
-    section: 'HttpProtocolOptions',
-    group: 'connections',
-    cluster: 'idle_200ms',
-    requests: times(2, '200'),
-    sequential: true,
-    gapMs: 500,
-    expect: {
-      status: 200,
-      attempts: 2,
-      stats: { upstream_cx_total: 2, upstream_cx_idle_timeout: 1 },
-      check: (obs) => (obs.connections.ok === 2 ? [] : [`upstream saw ${obs.connections.ok} connections, want 2`]),
-    },
-  },
-  {
-    id: 'max-connection-duration',
-    title: 'common_http_protocol_options.max_connection_duration 0.3 s: the connection is closed when it ages out, the next request opens a new one',
-    section: 'HttpProtocolOptions',
-    group: 'connections',
-    cluster: 'max_duration_300ms',
-    requests: times(2, '200'),
-    sequential: true,
-    gapMs: 500,
-    expect: {
-      status: 200,
-      attempts: 2,
-      stats: { upstream_cx_total: 2, upstream_cx_max_duration_reached: 1 },
-      check: (obs) => (obs.connections.ok === 2 ? [] : [`upstream saw ${obs.connections.ok} connections, want 2`]),
-    },
-  },
+  reconnectsAfterGap(
+    'upstream-idle-timeout',
+    'common_http_protocol_options.idle_timeout 0.2 s: a connection idle for 0.5 s is closed, the next request opens a new one',
+    'idle_200ms', 'upstream_cx_idle_timeout',
+  ),
+  reconnectsAfterGap(
+    'max-connection-duration',
+    'common_http_protocol_options.max_connection_duration 0.3 s: the connection is closed when it ages out, the next request opens a new one',
+    'max_duration_300ms', 'upstream_cx_max_duration_reached',
+  ),
 
 
   // ============================================================== route max_stream_duration (Istio sets it on every route)
