@@ -148,6 +148,9 @@ function attemptsOnCheck(upstream: string, n: number): (obs: Observation) => str
 
 const both = (...checks: Array<(obs: Observation) => string[]>) => (obs: Observation) => checks.flatMap((c) => c(obs));
 
+/** Time for Envoy's main thread to eject a host and update the workers' host sets. */
+const EJECTION_SETTLE_MS = 40;
+
 /**
  * Ten sequential requests over round robin [a, bad]: `bad` takes every other one until its
  * second consecutive failure ejects it (whichever host round robin starts with, that is two
@@ -162,6 +165,9 @@ function ejectsBad(id: string, title: string, cluster: string, moved: Record<str
     cluster,
     requests: times(10, '200'),
     sequential: true,
+    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
+    // requests lets that land before the next one, as it would between real clients' requests.
+    gapMs: EJECTION_SETTLE_MS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
@@ -258,6 +264,9 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     cluster: 'od_connect',
     requests: times(10, '200'),
     sequential: true,
+    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
+    // requests lets that land before the next one, as it would between real clients' requests.
+    gapMs: EJECTION_SETTLE_MS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
@@ -280,6 +289,9 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     cluster: 'od_split',
     requests: times(10, '200'),
     sequential: true,
+    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
+    // requests lets that land before the next one, as it would between real clients' requests.
+    gapMs: EJECTION_SETTLE_MS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
