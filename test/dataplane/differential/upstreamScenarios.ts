@@ -340,6 +340,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     cluster: 'panic_default',
     requests: times(4, '200'),
     sequential: true,
+    gapMs: EJECTION_SETTLE_MS,
     readAdmin: ['/clusters'],
     expect: {
       status: 503,
@@ -368,6 +369,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     cluster: 'panic_zero',
     requests: times(4, '200'),
     sequential: true,
+    gapMs: EJECTION_SETTLE_MS,
     expect: {
       status: 503,
       attempts: 2,
