@@ -15,6 +15,7 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: () => Promise<Register> }
   { names: ['translate'], load: async () => (await import('./translate')).registerTranslate },
   { names: ['dataplane'], load: async () => (await import('./dataplane')).registerDataplane },
   { names: ['upstream'], load: async () => (await import('./upstream')).registerUpstream },
+  { names: ['load'], load: async () => (await import('./load')).registerLoad },
   { names: ['apply'], load: async () => (await import('./apply')).registerApply },
   { names: ['get'], load: async () => (await import('./get')).registerGet },
   { names: ['delete'], load: async () => (await import('./delete')).registerDelete },

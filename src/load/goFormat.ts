@@ -43,3 +43,4 @@ export function goDuration(ms: number): string {
 function trimFraction(v: number): string {
   return v.toFixed(9).replace(/\.?0+$/, '');
 }
+
