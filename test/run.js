@@ -8,7 +8,8 @@
 // 1. scripts/install-envoy.js makes sure a real Envoy is available; a failure is recorded (Envoy
 //    tests then skip loudly, or fail under CI=true), never fatal here. RICOCHET_ENVOY_UNAVAILABLE=<why>
 //    set by the caller skips the installer and pretends there is no Envoy.
-//    scripts/install-kubectl.js does the same for Debian's kubectl 1.20 (RICOCHET_KUBECTL_UNAVAILABLE).
+//    scripts/install-kubectl.js does the same for Debian's kubectl 1.20 (RICOCHET_KUBECTL_UNAVAILABLE),
+//    scripts/install-docker-compose.js for Debian's docker-compose 1.29 (RICOCHET_DOCKER_COMPOSE_UNAVAILABLE).
 // 2. mocha runs dist/test/**/*.test.js, sorted, optionally only paths containing a filter.
 // 3. The last line printed is exactly `N passed, N failed[, N skipped]`, counted from mocha's
 //    runner events (hook failures count as failures, pending tests as skipped). The exit code is
@@ -95,6 +96,30 @@ function ensureKubectl() {
   }
 }
 
+/** The same for Debian's docker-compose 1.29 (scripts/install-docker-compose.js; test/support/dockerCompose.ts reads RICOCHET_DOCKER_COMPOSE_*). */
+function ensureDockerCompose() {
+  if (process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE) {
+    console.log(`docker-compose: UNAVAILABLE — RICOCHET_DOCKER_COMPOSE_UNAVAILABLE=${process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE} (set by the caller)`);
+    delete process.env.RICOCHET_DOCKER_COMPOSE_BIN;
+    return;
+  }
+  const script = path.join(repo, 'scripts', 'install-docker-compose.js');
+  const r = spawnSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  let result;
+  try {
+    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', 'docker-compose.json'), 'utf8'));
+  } catch {
+    result = { error: `scripts/install-docker-compose.js exited ${r.status ?? r.signal ?? r.error} without writing .cache/docker-compose.json` };
+  }
+  if (typeof result.bin === 'string' && !result.error) {
+    process.env.RICOCHET_DOCKER_COMPOSE_BIN = result.bin;
+    delete process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE;
+  } else {
+    delete process.env.RICOCHET_DOCKER_COMPOSE_BIN;
+    process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE = String(result.error || 'unknown reason');
+  }
+}
+
 /** dist/test/**\/*.test.js, sorted, keeping only files whose TypeScript source still exists:
  *  tsc never deletes outputs, so a renamed or deleted test would otherwise keep running. */
 function testFiles(filters) {
@@ -130,6 +155,7 @@ function main() {
   const opts = parseArgs(process.argv.slice(2));
   ensureEnvoy();
   ensureKubectl();
+  ensureDockerCompose();
   const files = testFiles(opts.filters);
   if (files.length === 0) {
     console.error(`no test files under dist/test${opts.filters.length ? ` matching ${opts.filters.join(' or ')}` : ''} (did the build run?)`);

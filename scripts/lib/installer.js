@@ -1,5 +1,5 @@
 'use strict';
-// Plumbing shared by scripts/install-envoy.js and scripts/install-kubectl.js: running a command
+// Plumbing shared by scripts/install-envoy.js, install-kubectl.js and install-docker-compose.js: running a command
 // without throwing, the atomic status file (.cache/<tool>.json: {bin, version, source} or
 // {error: "<exact reason>"}), the directory lock that keeps concurrent test runs from installing
 // into one place at once, and the env-var → cache → install order with the reason on failure.
@@ -113,4 +113,34 @@ function ensureTool({ name, envVar, pinned, pinMismatch, repo, resultFile, probe
   return 0;
 }
 
-module.exports = { run, lastLines, writeResult, withLock, ensureTool };
+/**
+ * `apt-get download <packages>` into `dir` (no root needed, nothing installed). A machine whose
+ * package lists were never fetched gets one `apt-get update` first when we are root.
+ * → {debs: [paths]} or {error}.
+ */
+function aptDownload(packages, dir, timeoutMs = 5 * 60_000) {
+  const what = packages.join(' ');
+  let r = run('apt-get', ['download', ...packages], timeoutMs, { cwd: dir });
+  if (!r.ok && /Unable to locate package|has no installation candidate/.test(r.out) && isRoot()) {
+    const update = run('apt-get', ['update', '-qq'], timeoutMs);
+    if (!update.ok) return { error: `apt-get download ${what} failed (${lastLines(r.out, 2)}) and apt-get update failed: ${lastLines(update.out, 2)}` };
+    r = run('apt-get', ['download', ...packages], timeoutMs, { cwd: dir });
+  }
+  if (!r.ok) return { error: `apt-get download ${what} failed: ${lastLines(r.out, 3)}` };
+  const debs = fs.readdirSync(dir).filter((f) => f.endsWith('.deb'));
+  const missing = packages.filter((p) => !debs.some((f) => f.startsWith(`${p}_`)));
+  if (missing.length) return { error: `apt-get download succeeded but left no .deb for ${missing.join(', ')} in ${dir}` };
+  return { debs: debs.map((f) => path.join(dir, f)) };
+}
+
+function isRoot() {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Whether dpkg has `pkg` installed (its files are on this machine, e.g. importable by the system python3). */
+function dpkgInstalled(pkg) {
+  const r = run('dpkg-query', ['-W', '-f=${Status}', pkg], 30_000);
+  return r.ok && /install ok installed/.test(r.out);
+}
+
+module.exports = { run, lastLines, writeResult, withLock, ensureTool, aptDownload, dpkgInstalled, isRoot };
