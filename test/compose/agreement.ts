@@ -89,7 +89,8 @@ class Context {
   }
 }
 
-function dockerEntrypoint(stages: Stage[]): string[] {
+/** The last stage's ENTRYPOINT (JSON form), the argv every service of our image starts with. */
+export function dockerEntrypoint(stages: Stage[]): string[] {
   const last = stages[stages.length - 1];
   return [...(last?.instructions ?? [])].reverse().find((i) => i.keyword === 'ENTRYPOINT')?.words ?? [];
 }

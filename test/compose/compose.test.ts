@@ -95,6 +95,15 @@ describe('docker-compose.yml (docker-compose config)', function () {
     assert.ok(problems.some((p) => p.includes('--proxy 127.0.0.1:1')), problems.join('\n'));
   });
 
+  it('fails when a service passes a flag its ricochet command does not take, or calls a host the sources do not declare', () => {
+    const m = model();
+    const load = service(m, runs('load'));
+    load.command = [...load.command.map((a) => (/^https?:\/\//.test(a) ? 'http://nowhere.local/' : a)), '--no-such-flag'];
+    const problems = checkAgreement(m, facts);
+    assert.ok(problems.some((p) => p.includes('--no-such-flag') && p.includes('ricochet load --help')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.includes('nowhere.local')), problems.join('\n'));
+  });
+
   it('fails when the Dockerfile takes Envoy from another tag than the pin', () => {
     const text = fs.readFileSync(repoPath('Dockerfile'), 'utf8').split(`envoyproxy/envoy:v${facts.envoyPin}`).join('envoyproxy/envoy:v1.0.0');
     const problems = checkAgreement(model(), { ...facts, dockerfile: parseDockerfile(text) });
