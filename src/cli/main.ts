@@ -24,6 +24,7 @@ const COMMANDS: ReadonlyArray<{ names: string[]; load: () => Promise<Register> }
   { names: ['proxy-config', 'pc'], load: async () => (await import('./proxyConfig')).registerProxyConfig },
   { names: ['bootstrap'], load: async () => (await import('./bootstrap')).registerBootstrap },
   { names: ['version'], load: async () => (await import('./version')).registerVersion },
+  { names: ['demo'], load: async () => (await import('./demo')).registerDemo },
 ];
 
 /** Global options that take a value, so the command name can be found after them. */
