@@ -138,7 +138,8 @@ describe('docs/reference: the field reference agrees with the code (issue 6 item
       const parsed = parseDocuments(file, fs.readFileSync(file, 'utf8'));
       for (const doc of parsed.documents) {
         const raw = doc.value;
-        if (!isPlainMap(raw)) continue;
+        // Only source objects have kinds; other YAML (a bootstrap, a compose file) is not documented here.
+        if (!isPlainMap(raw) || (raw.kind === undefined && raw.type === undefined)) continue;
         const object = objectOf(raw).object;
         const where = `${path.relative(repoPath(), file)} (document ${doc.index + 1})`;
         if (!object) {
