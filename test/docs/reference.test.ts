@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
 import { Codes, type Diagnostic } from '../../src/lib/errors';
-import { SYSTEMS, validateObject } from '../../src/sources';
+import { DEFAULT_COMPILE_OPTIONS, SYSTEMS, validateObject, type CompileOptions } from '../../src/sources';
 import { SourceDocument, parseDocuments } from '../../src/sources/document';
 import { readHeader } from '../../src/sources/header';
 import type { SourceObject } from '../../src/sources/object';
@@ -229,7 +229,8 @@ describe('docs/reference: the field reference agrees with the code (issue 6 item
   describe('documented defaults show up in the compiled Envoy route', () => {
     for (const section of kindSections) {
       for (const check of section.defaults) {
-        it(`${section.id}: ${check.dir} → ${check.cluster}`, () => {
+        const flags = Object.entries(check.flags).map(([k, v]) => ` --${k} ${v}`).join('');
+        it(`${section.id}: ${check.dir}${flags} → ${check.cluster}`, () => {
           const proxy = proxyIdentityFromOptions({
             namespace: check.flags.namespace, serviceAccount: check.flags['service-account'], labels: check.flags.labels,
             role: check.flags.role as 'sidecar' | 'gateway' | undefined, gateway: check.flags.gateway,
@@ -244,7 +245,9 @@ describe('docs/reference: the field reference agrees with the code (issue 6 item
                 else setEverywhere(raw, c.path, c.value);
               }
             });
-            const compiled = compileYaml(text, proxy);
+            const policyFlag = check.flags['default-retry-policy'];
+            const options = policyFlag === undefined ? DEFAULT_COMPILE_OPTIONS : { defaultRetryPolicy: policyFlag as CompileOptions['defaultRetryPolicy'] };
+            const compiled = compileYaml(text, proxy, options);
             const errors = compiled.diagnostics.filter((d) => d.severity === 'Error');
             if (errors.length > 0) {
               problems.push(`${row.where}: the changed sources do not compile:\n  ${show(errors)}`);
