@@ -47,7 +47,9 @@ async function demo(opts: DemoCliOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runDemo({ only, seed, proxy: opts.proxy, signal: abort.signal, out: write });
+    // On a terminal, a status line while a load runs (the FSM walkthroughs wait seconds for backoffs).
+    const progress = process.stderr.isTTY ? (line: string | undefined) => process.stderr.write(`\r\x1b[K${line ?? ''}`) : undefined;
+    const result = await runDemo({ only, seed, proxy: opts.proxy, signal: abort.signal, out: write, progress });
     if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     process.exitCode = result.ok ? 0 : 1;
   } catch (err) {

@@ -27,6 +27,8 @@ export interface DemoOptions {
   signal?: AbortSignal;
   /** Where the human-readable text goes (a block of lines at a time). */
   out(text: string): void;
+  /** A transient status line while a load runs (undefined: clear it). */
+  progress?(line: string | undefined): void;
 }
 
 /** The machine-readable result (`ricochet demo --json`). */
@@ -72,14 +74,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   opts.out([
     `Control plane: ricochet serve, admin API http://127.0.0.1:${env.ports.admin}, ADS 127.0.0.1:${env.ports.xds}, sidecar egress listener 127.0.0.1:${env.ports.egress}`,
     `Upstream: the flaky fortio-style upstream on ${env.upstream.url}, seed ${env.upstream.seed} (repeat this run with --seed ${env.upstream.seed})`,
-    `Work directory (bootstraps, logs, store): ${env.workDir}`,
+    `Work directory (bootstraps, logs, store; removed at the end unless a walkthrough fails): ${env.workDir}`,
   ].join('\n'));
   const outcomes: WalkthroughOutcome[] = [];
   let ok = false;
   try {
     for (const [i, w] of chosen.entries()) {
       checkAborted(opts.signal);
-      outcomes.push(await runWalkthrough({ env, dataPlane, dataPlaneName, signal: opts.signal, out: opts.out }, w, i + 1, chosen.length));
+      outcomes.push(await runWalkthrough({ env, dataPlane, dataPlaneName, signal: opts.signal, out: opts.out, progress: opts.progress }, w, i + 1, chosen.length));
     }
     ok = outcomes.every((o) => o.ok);
   } finally {

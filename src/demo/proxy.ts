@@ -17,7 +17,8 @@ import type { DemoIdentity } from './walkthroughs';
 export type ProxyMode = 'envoy' | 'ricochet' | 'auto';
 
 export type DataPlane =
-  | { kind: 'envoy'; bin: string; version: string; from: string }
+  /** `skipped`: earlier candidates that did not answer like Envoy (e.g. a broken ENVOY_BIN). */
+  | { kind: 'envoy'; bin: string; version: string; from: string; skipped: string[] }
   | { kind: 'ricochet'; why: string };
 
 /** Where Envoy may be, in the order the demo looks (the same sources `npm test` uses). */
@@ -66,18 +67,20 @@ function envoyVersion(bin: string): { version: string } | { problem: string } {
 export function chooseDataPlane(mode: ProxyMode, env: NodeJS.ProcessEnv = process.env): DataPlane {
   if (mode === 'ricochet') return { kind: 'ricochet', why: '--proxy ricochet' };
   const { candidates, reasons } = envoyCandidates(env);
+  const skipped: string[] = [];
   for (const c of candidates) {
     const v = envoyVersion(c.bin);
-    if ('version' in v) return { kind: 'envoy', bin: c.bin, version: v.version, from: c.from };
-    reasons.push(`${c.from} ${c.bin}: ${v.problem}`);
+    if ('version' in v) return { kind: 'envoy', bin: c.bin, version: v.version, from: c.from, skipped };
+    skipped.push(`${c.from} ${c.bin}: ${v.problem}`);
   }
+  reasons.push(...skipped);
   const why = `no Envoy found: ${reasons.join(', ')}`;
   if (mode === 'envoy') throw new CliError(`--proxy envoy: ${why}; \`node scripts/install-envoy.js\` installs Envoy 1.40.0, or set ENVOY_BIN`, 2);
   return { kind: 'ricochet', why };
 }
 
 export function describeDataPlane(dp: DataPlane): string {
-  if (dp.kind === 'envoy') return `Data plane: Envoy ${dp.version} (${dp.bin})`;
+  if (dp.kind === 'envoy') return `Data plane: Envoy ${dp.version} (${dp.bin})${dp.skipped.length > 0 ? `; skipped ${dp.skipped.join(', ')}` : ''}`;
   if (dp.why === '--proxy ricochet') return 'Data plane: Ricochet\'s own (--proxy ricochet)';
   return `Data plane: Ricochet's own (${dp.why}; \`node scripts/install-envoy.js\` installs Envoy 1.40.0)`;
 }

@@ -5,7 +5,7 @@
  * the next walkthrough starts from an empty control plane. Failures of any step become the
  * walkthrough's verdict (the demo goes on with the next one).
  */
-import { runLoad } from '../load';
+import { runLoad, type LoadProgress } from '../load';
 import { applyYaml, deleteObject, phaseBundle, type AppliedObject, type PortMoves } from './apply';
 import type { DemoEnvironment } from './environment';
 import { freePort } from './ports';
@@ -23,6 +23,8 @@ export interface WalkthroughContext {
   dataPlaneName: string;
   signal?: AbortSignal;
   out(text: string): void;
+  /** A transient status line while a load runs (undefined clears it); a terminal shows it, a log does not need it. */
+  progress?(line: string | undefined): void;
 }
 
 export interface WalkthroughOutcome {
@@ -109,7 +111,9 @@ async function measure(ctx: WalkthroughContext, w: Walkthrough, phase: DemoPhase
     timeoutMs: w.load.timeoutMs,
     percentiles: PERCENTILES,
     signal: ctx.signal,
+    ...(ctx.progress ? { onProgress: (p: LoadProgress) => ctx.progress?.(progressLine(phase, p)), progressEveryMs: 500 } : {}),
   });
+  ctx.progress?.(undefined);
   checkAborted(ctx.signal);
   const statsAfter = await proxy.stats(`${prefix}upstream_rq_retry`);
   const stats: Record<string, number> = {};
@@ -133,6 +137,11 @@ function loadCommand(w: Walkthrough, url: string, phase: DemoPhase, proxy: { hos
   if (proxy) parts.push(`--proxy ${proxy.host}:${proxy.port}`);
   parts.push(`'${url}'`);
   return parts.join(' ');
+}
+
+/** `  after (+ Retry): 0/1 calls, 6.5 s` */
+function progressLine(phase: DemoPhase, p: LoadProgress): string {
+  return `  ${phase.label}: ${p.done}/${p.total ?? '?'} calls, ${(p.elapsedMs / 1000).toFixed(1)} s`;
 }
 
 function observation(p: PhaseReport): PhaseObservation {

@@ -118,7 +118,7 @@ export const WALKTHROUGHS: readonly Walkthrough[] = [
       connections: 1,
       calls: 1,
       timeoutMs: 60_000,
-      timeoutWhy: 'backoff base 1 s: five retries wait about 10–30 s in all',
+      timeoutWhy: 'backoff base 1 s, its ceiling doubling up to 10 s: the five retries wait up to 25 s in all, 12.5 s on average (spec/envoy-retry.md §3.1)',
     },
     phases: [
       {
@@ -155,7 +155,7 @@ export const WALKTHROUGHS: readonly Walkthrough[] = [
       connections: 1,
       calls: 100,
       timeoutMs: 30_000,
-      timeoutWhy: 'backoff base 2 s: a retried call can wait several seconds',
+      timeoutWhy: 'backoff base 2 s: a retried call waits a random 0–2 s, a second retry 0–4 s more',
     },
     phases: [
       {
@@ -170,7 +170,7 @@ export const WALKTHROUGHS: readonly Walkthrough[] = [
       },
     ],
     promise: 'about 10 % 503 without the policy; 100 % 200 with it',
-    notes: ['FSM\'s own gateway (Pipy) caps the 2 s base at 1 s and adds no jitter; Envoy waits a random time up to the base (docs/sources/fsm-gateway.md).'],
+    notes: ['FSM\'s own gateway (Pipy) caps the 2 s base at 1 s and adds no jitter; Envoy waits a random time below 2 s, 4 s, … up to 20 s (docs/sources/fsm-gateway.md).'],
   },
   {
     id: 'kuma-retry',
