@@ -10,13 +10,14 @@
  * entrypoint.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
 import { composeConfig, requireDockerCompose } from '../support/dockerCompose';
 import { requireEnvoy } from '../support/envoy';
 import { repoPath } from '../support/paths';
 import { requireTool } from '../support/requireTool';
 import { dockerEntrypoint } from './agreement';
 import { composeModel, flagValue, type ComposeModel, type Service } from './composeModel';
-import { hostArgv, netnsSupport, Pod } from './pod';
+import { hostArgv, imageWorkdir, netnsSupport, Pod } from './pod';
 import { bootstrapFacts, loadRepoFacts, type RepoFacts } from './repoFacts';
 
 describe('docker-compose.yml services in one network namespace (compose up, then run --rm load)', function () {
@@ -25,6 +26,7 @@ describe('docker-compose.yml services in one network namespace (compose up, then
   let model: ComposeModel;
   let facts: RepoFacts;
   let envoyBin: string;
+  let workdir: string | undefined;
 
   before(async function () {
     requireDockerCompose(this);
@@ -32,11 +34,13 @@ describe('docker-compose.yml services in one network namespace (compose up, then
     requireTool(this, 'NETNS', netnsSupport());
     facts = loadRepoFacts();
     model = composeModel((await composeConfig(repoPath('docker-compose.yml'))).config);
-    pod = await Pod.start();
+    workdir = imageWorkdir(facts.dockerfile);
+    pod = await Pod.start(workdir);
   });
 
   after(async () => {
     await pod?.close();
+    if (workdir && process.env.RICOCHET_KEEP_TMP !== '1') fs.rmSync(workdir, { recursive: true, force: true });
   });
 
   const ours = (s: Service) => s.buildContext !== undefined || [...model.values()].some((b) => b.buildContext !== undefined && b.image === s.image);

@@ -7,11 +7,14 @@
  * skip loudly, and fail under CI=true (CI runs as root).
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnProcess, sleep, type ManagedProcess } from '../support/processes';
 import { repoRoot } from '../support/paths';
 import type { ToolBinary } from '../support/requireTool';
 import type { Mount } from './composeModel';
+import type { Stage } from './repoFacts';
 
 /** Whether this process can create network namespaces: {bin: 'unshare'} or why not. */
 export function netnsSupport(): ToolBinary {
@@ -25,22 +28,22 @@ export function netnsSupport(): ToolBinary {
 }
 
 export class Pod {
-  private constructor(private readonly holder: ManagedProcess) {}
+  private constructor(private readonly holder: ManagedProcess, readonly workdir: string) {}
 
-  /** A namespace held by a sleeping process, loopback up. */
-  static async start(): Promise<Pod> {
+  /** A namespace held by a sleeping process, loopback up; commands run in `workdir` (the image's WORKDIR). */
+  static async start(workdir: string): Promise<Pod> {
     const holder = spawnProcess('unshare', ['--net', '--', 'sh', '-c', 'ip link set lo up && echo pod-ready && exec sleep 3600'], { name: 'pod (network namespace holder)' });
     await holder.waitForOutput(/pod-ready/, 10_000);
-    return new Pod(holder);
+    return new Pod(holder, workdir);
   }
 
   private enter(argv: readonly string[]): string[] {
     return [`--net=/proc/${this.holder.pid}/ns/net`, '--', ...argv];
   }
 
-  /** A long-running process in the namespace, run from the repo root (the image's WORKDIR holds the same files). */
+  /** A long-running process in the namespace, run from the image-like workdir. */
   spawn(name: string, argv: readonly string[]): ManagedProcess {
-    return spawnProcess('nsenter', this.enter(argv), { name, cwd: repoRoot });
+    return spawnProcess('nsenter', this.enter(argv), { name, cwd: this.workdir });
   }
 
   /** A command in the namespace, to completion: {code, output}. */
@@ -81,4 +84,35 @@ export function hostArgv(argv: readonly string[], mounts: readonly Mount[], bins
     const m = mounts.find((x) => arg === x.target || arg.startsWith(`${x.target.replace(/\/$/, '')}/`));
     return m ? path.join(m.source, path.relative(m.target, arg)) : arg;
   });
+}
+
+/**
+ * A scratch directory laid out as the image's WORKDIR: one symlink per file the Dockerfile's last
+ * stage copies there, to its source in this checkout (`COPY bin ./bin` → bin; `COPY --from=build
+ * /app/dist ./dist` → dist, the build stage's WORKDIR being the repo root). So a service that needs
+ * a file the image lacks fails here too, and state a service writes (serve's .ricochet) stays out of
+ * the checkout. Copies to absolute paths outside the WORKDIR (the Envoy binary) are the caller's.
+ */
+export function imageWorkdir(stages: readonly Stage[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ricochet-image-'));
+  const last = stages[stages.length - 1];
+  const workdirOf = (st: Stage | undefined) => [...(st?.instructions ?? [])].reverse().find((i) => i.keyword === 'WORKDIR')?.words[0] ?? '/';
+  const imageWorkdirPath = workdirOf(last);
+  for (const copy of last.instructions.filter((i) => i.keyword === 'COPY')) {
+    const from = copy.flags.get('from');
+    const fromWorkdir = from === undefined ? undefined : workdirOf(stages.find((st) => st.alias === from));
+    const dest = copy.words[copy.words.length - 1];
+    const destAbs = path.posix.resolve(imageWorkdirPath, dest);
+    if (path.posix.relative(imageWorkdirPath, destAbs).startsWith('..')) continue;
+    for (const src of copy.words.slice(0, -1)) {
+      // A source of another stage is in the checkout only when under that stage's WORKDIR.
+      const rel = fromWorkdir === undefined ? src : path.posix.relative(fromWorkdir, src);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      const intoDir = dest.endsWith('/') || copy.words.length > 2;
+      const target = path.join(dir, path.posix.relative(imageWorkdirPath, destAbs), intoDir ? path.basename(rel) : '');
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.symlinkSync(path.join(repoRoot, rel), target);
+    }
+  }
+  return dir;
 }
