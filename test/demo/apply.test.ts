@@ -13,14 +13,17 @@ import { repoPath } from '../support/paths';
 
 const MOVES = { upstreamPort: 41234, gatewayPort: 42345 };
 const example = (f: string): string => fs.readFileSync(repoPath('examples', f), 'utf8');
-const docs = (text: string): Array<Record<string, any>> => YAML.parseAllDocuments(text).map((d) => d.toJS() as Record<string, any>);
+const docs = (text: string): unknown[] => YAML.parseAllDocuments(text).map((d) => d.toJS() as unknown);
+/** The value at a path of parsed YAML, e.g. at(doc, 'spec', 'ports', 0). */
+const at = (v: unknown, ...path: Array<string | number>): unknown =>
+  path.reduce<unknown>((x, k) => (x !== null && typeof x === 'object' ? (x as Record<string | number, unknown>)[k] : undefined), v);
 
 describe('demo: example ports moved to this run\'s (src/demo/apply.ts)', () => {
   it('Endpoints: port 8080 moves, other ports (the curl client\'s 8081) and the Service stay', () => {
     const [httpbinSvc, httpbinEp, , curlEp] = docs(movePorts(example('fsm-retry-curl-httpbin/services.yaml'), MOVES));
-    assert.equal(httpbinEp.subsets[0].ports[0].port, 41234);
-    assert.equal(curlEp.subsets[0].ports[0].port, 8081);
-    assert.deepEqual(httpbinSvc.spec.ports[0], { name: 'http', port: 14001, targetPort: 8080 });
+    assert.equal(at(httpbinEp, 'subsets', 0, 'ports', 0, 'port'), 41234);
+    assert.equal(at(curlEp, 'subsets', 0, 'ports', 0, 'port'), 8081);
+    assert.deepEqual(at(httpbinSvc, 'spec', 'ports', 0), { name: 'http', port: 14001, targetPort: 8080 });
   });
 
   it('ServiceEntry endpoints move; the VirtualService is left byte for byte', () => {
@@ -28,19 +31,19 @@ describe('demo: example ports moved to this run\'s (src/demo/apply.ts)', () => {
     const moved = movePorts(original, MOVES);
     assert.equal(moved, original.replace('ports: {http: 8080}', 'ports: {http: 41234}'), 'only the port changes, comments and layout kept');
     const [se] = docs(moved);
-    assert.deepEqual(se.spec.endpoints, [{ address: '127.0.0.1', ports: { http: 41234 } }]);
-    assert.deepEqual(se.spec.ports, [{ number: 80, name: 'http', protocol: 'HTTP' }]);
+    assert.deepEqual(at(se, 'spec', 'endpoints'), [{ address: '127.0.0.1', ports: { http: 41234 } }]);
+    assert.deepEqual(at(se, 'spec', 'ports'), [{ number: 80, name: 'http', protocol: 'HTTP' }]);
     const vs = example('httpstat-us-local/virtualservice.yaml');
     assert.equal(movePorts(vs, MOVES), vs);
   });
 
   it('the Gateway listener and the HTTPRoute parentRef move together; the backend and RetryPolicy ports stay', () => {
     const [gw, route] = docs(movePorts(example('fsm-gateway-retry-fortio/gateway.yaml'), MOVES));
-    assert.equal(gw.spec.listeners[0].port, 42345);
-    assert.equal(route.spec.parentRefs[0].port, 42345);
-    assert.equal(route.spec.rules[0].backendRefs[0].port, 8080);
+    assert.equal(at(gw, 'spec', 'listeners', 0, 'port'), 42345);
+    assert.equal(at(route, 'spec', 'parentRefs', 0, 'port'), 42345);
+    assert.equal(at(route, 'spec', 'rules', 0, 'backendRefs', 0, 'port'), 8080);
     const [policy] = docs(movePorts(example('fsm-gateway-retry-fortio/retrypolicy.yaml'), MOVES));
-    assert.equal(policy.spec.ports[0].port, 8080);
+    assert.equal(at(policy, 'spec', 'ports', 0, 'port'), 8080);
   });
 
   it('every file a walkthrough applies exists and parses', () => {
