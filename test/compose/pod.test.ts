@@ -31,7 +31,7 @@ describe('docker-compose.yml services in one network namespace (compose up, then
   before(async function () {
     requireDockerCompose(this);
     envoyBin = requireEnvoy(this);
-    requireTool(this, 'NETNS', netnsSupport());
+    requireTool(this, 'NETNS', netnsSupport(), { capability: true });
     facts = loadRepoFacts();
     model = composeModel((await composeConfig(repoPath('docker-compose.yml'))).config);
     workdir = imageWorkdir(facts.dockerfile);
