@@ -266,6 +266,17 @@ describe('admin API objects (spec/kubectl-1.20.md §4–§7, §10)', function ()
     assert.ok(warnings(res).length > 0, 'a route to a host nobody declared is worth a warning');
   });
 
+  it('a write is checked against the store as committed, not the last compiled revision: kubectl apply -f DIR sends objects back to back', async () => {
+    // Service then VirtualService with no pause for the control plane's debounce: the Service
+    // committed a moment earlier must count, or the VirtualService would get a false "unknown host".
+    const host = 'backtoback.prod.svc.cluster.local';
+    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'backtoback' }, spec: { ports: [{ port: 80, name: 'http' }] } };
+    assert.equal((await post(SVC, svc)).statusCode, 201);
+    const res = await post(VS, { ...vs('backtoback'), spec: { hosts: [host], http: [{ route: [{ destination: { host } }] }] } });
+    assert.equal(res.statusCode, 201);
+    assert.deepEqual(warnings(res), []);
+  });
+
   it('Store: objects a --sources file defines are read-only through the API (403 naming the file), for create, patch, replace and delete', async () => {
     const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'ratings' }, spec: { ports: [{ port: 1 }] } };
     const created = assertStatus(await post(SVC, svc), 403, 'Forbidden');

@@ -107,7 +107,7 @@ export async function applyBundle(ctx: ApiContext, req: FastifyRequest, reply: F
     const changes = plan.filter((p) => p.op && p.checked).map((p) => ({ key: p.key, source: p.checked?.source }));
     const warnings = [...new Set([
       ...plan.flatMap((p) => p.checked?.warnings.map((w) => `document ${p.index + 1}: ${w}`) ?? []),
-      ...compileWithChanges(ctx.controlPlane, changes, plan.flatMap((p) => p.checked?.findings ?? [])).map((d) => `document ${(d.location?.document ?? 0) + 1}: ${warningText(d, 'yaml')}`),
+      ...compileWithChanges(ctx.controlPlane, ctx.optionalStore, changes, plan.flatMap((p) => p.checked?.findings ?? [])).map((d) => `document ${(d.location?.document ?? 0) + 1}: ${warningText(d, 'yaml')}`),
     ])];
     const ops = plan.flatMap((p) => (p.op ? [p.op] : []));
     const written = new Map<string, KubeObject>();

@@ -78,7 +78,7 @@ function options(query: Query): { dryRun: boolean; fieldValidation: FieldValidat
 
 /** Validation and compile warnings, deduplicated. */
 function warningsOf(ctx: ApiContext, target: WriteTarget, checked: Checked, format: BodyFormat | 'patch'): string[] {
-  const compiled = compileWithChanges(ctx.controlPlane, [{ key: target.key, source: checked.source }], checked.findings).map((d) => warningText(d, format));
+  const compiled = compileWithChanges(ctx.controlPlane, ctx.optionalStore, [{ key: target.key, source: checked.source }], checked.findings).map((d) => warningText(d, format));
   return [...new Set([...checked.warnings, ...compiled])];
 }
 
