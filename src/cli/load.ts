@@ -22,6 +22,7 @@ interface LoadCliOptions {
   percentiles: string;
   header: string[];
   proxy?: string;
+  method?: string;
   json?: boolean;
   jsonFile?: string;
 }
@@ -65,6 +66,7 @@ export function registerLoad(program: Command): void {
     .addOption(new Option('-H, --header <name: value>', 'extra request header, repeatable; a Host here replaces the URL\'s authority')
       .argParser((v: string, acc: string[]) => [...acc, v])
       .default([] as string[], 'none'))
+    .option('-X, --method <method>', 'HTTP method instead of GET (fortio\'s -X), e.g. POST: a retry policy may retry only some methods')
     .option('--proxy <host:port>', 'connect here (a sidecar egress listener, a gateway) and send the URL\'s path with its authority as Host')
     .option('--json', 'print only the JSON result on stdout (= -json -)')
     .addOption(new Option('--json-file <file|->', 'write the JSON result to a file, - = stdout (fortio\'s -json <file|->)'))
@@ -146,6 +148,7 @@ export function loadOptions(rawUrl: string, cli: LoadCliOptions): LoadOptions {
     percentiles,
     headers: cli.header.map(parseHeader),
     proxy: cli.proxy === undefined ? undefined : parseProxy(cli.proxy),
+    method: cli.method === undefined ? undefined : parseMethod(cli.method),
   };
 }
 
@@ -160,6 +163,12 @@ function parseUrl(raw: string): string {
   }
   if (url.protocol !== 'http:') throw new CliError(`url ${raw}: only http:// is supported (sidecar and gateway listeners speak plain HTTP here)`, 2);
   return withScheme;
+}
+
+/** An HTTP token (RFC 9110 §9.1), upper-cased as methods are conventionally written. */
+function parseMethod(m: string): string {
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(m)) throw new CliError(`-X ${m}: an HTTP method, e.g. GET, POST, DELETE`, 2);
+  return m.toUpperCase();
 }
 
 function parseHeader(h: string): [string, string] {

@@ -121,19 +121,11 @@ async function measure(ctx: WalkthroughContext, w: Walkthrough, phase: DemoPhase
   return { label: phase.label, result, stats, retryPolicy, command: loadCommand(w, url, phase, viaGateway ? undefined : egress) };
 }
 
-/**
- * The command that repeats a phase's load by hand: `ricochet load` with fortio's flags; for
- * another method than GET (which `ricochet load`, like fortio without a payload, does not send),
- * one call with curl.
- */
+/** The command that repeats a phase's load by hand: `ricochet load` with fortio's flags. */
 function loadCommand(w: Walkthrough, url: string, phase: DemoPhase, proxy: { host: string; port: number } | undefined): string {
-  if (phase.method && phase.method !== 'GET') {
-    const target = new URL(url);
-    const direct = proxy ? `http://${proxy.host}:${proxy.port}${target.pathname}${target.search}` : url;
-    return `curl -s -o /dev/null -w '%{http_code}\\n' -X ${phase.method}${proxy ? ` -H 'Host: ${target.host}'` : ''} '${direct}'   # one ${phase.method} call`;
-  }
   const parts = ['ricochet load', `-c ${w.load.connections}`, `-n ${w.load.calls}`, '-qps 0'];
   if (w.load.timeoutMs !== 3000) parts.push(`-timeout ${w.load.timeoutMs / 1000}s`);
+  if (phase.method && phase.method !== 'GET') parts.push(`-X ${phase.method}`);
   if (proxy) parts.push(`--proxy ${proxy.host}:${proxy.port}`);
   parts.push(`'${url}'`);
   return parts.join(' ');

@@ -47,6 +47,15 @@ describe('cli: ricochet load', function () {
     assert.equal(r.stderr, '', 'a short run prints no progress line');
   });
 
+  it('-X POST sends that method (fortio\'s -X), e.g. to show a retry policy limited to GET; a bad method exits 2 naming -X', async () => {
+    const r = await ricochet(['load', '-c', '1', '-n', '3', '-qps', '0', '-X', 'post', `${upstream.url}/echo`]);
+    assert.equal(r.status, 0, said(r));
+    assert.deepEqual(upstream.log.map((q) => q.method), ['POST', 'POST', 'POST']);
+    const bad = await ricochet(['load', '-n', '1', '-X', 'NO METHOD', `${upstream.url}/echo`]);
+    assert.equal(bad.status, 2, said(bad));
+    assert.match(bad.stderr, /-X NO METHOD: an HTTP method/);
+  });
+
   it('-json - prints only the JSON result on stdout (the table goes to stderr); --json is the same', async () => {
     for (const flags of [['-json', '-'], ['--json']]) {
       const r = await ricochet(['load', '-c', '2', '-n', '10', '-qps', '0', ...flags, `${upstream.url}/echo`]);
