@@ -47,78 +47,42 @@ function parseArgs(argv) {
   return opts;
 }
 
-/** Runs the installer and exports its verdict to the tests (test/support/envoy.ts reads these). */
-function ensureEnvoy() {
-  // Set by hand, it means "pretend there is no Envoy" (a quick run, or checking the skip path).
-  if (process.env.RICOCHET_ENVOY_UNAVAILABLE) {
-    console.log(`envoy: UNAVAILABLE — RICOCHET_ENVOY_UNAVAILABLE=${process.env.RICOCHET_ENVOY_UNAVAILABLE} (set by the caller)`);
-    delete process.env.RICOCHET_ENVOY_BIN;
+/**
+ * Runs a tool's installer (scripts/install-<script>.js) and exports its verdict to the tests as
+ * RICOCHET_<PREFIX>_BIN or RICOCHET_<PREFIX>_UNAVAILABLE (test/support/requireTool.ts reads them).
+ * Set by hand, RICOCHET_<PREFIX>_UNAVAILABLE means "pretend there is none" (a quick run, or
+ * checking the skip path), and the installer is not run.
+ */
+function ensureTool({ label, prefix, script, cacheFile }) {
+  const binVar = `RICOCHET_${prefix}_BIN`;
+  const unavailableVar = `RICOCHET_${prefix}_UNAVAILABLE`;
+  if (process.env[unavailableVar]) {
+    console.log(`${label}: UNAVAILABLE — ${unavailableVar}=${process.env[unavailableVar]} (set by the caller)`);
+    delete process.env[binVar];
     return;
   }
-  const script = path.join(repo, 'scripts', 'install-envoy.js');
-  const r = spawnSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(process.execPath, [path.join(repo, 'scripts', script)], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
   let result;
   try {
-    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', 'envoy.json'), 'utf8'));
+    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', cacheFile), 'utf8'));
   } catch {
-    result = { error: `scripts/install-envoy.js exited ${r.status ?? r.signal ?? r.error} without writing .cache/envoy.json` };
+    result = { error: `scripts/${script} exited ${r.status ?? r.signal ?? r.error} without writing .cache/${cacheFile}` };
   }
   if (typeof result.bin === 'string' && !result.error) {
-    process.env.RICOCHET_ENVOY_BIN = result.bin;
-    delete process.env.RICOCHET_ENVOY_UNAVAILABLE;
+    process.env[binVar] = result.bin;
+    delete process.env[unavailableVar];
   } else {
-    delete process.env.RICOCHET_ENVOY_BIN;
-    process.env.RICOCHET_ENVOY_UNAVAILABLE = String(result.error || 'unknown reason');
+    delete process.env[binVar];
+    process.env[unavailableVar] = String(result.error || 'unknown reason');
   }
 }
 
-/** The same for kubectl 1.20 (scripts/install-kubectl.js; test/support/kubectl.ts reads RICOCHET_KUBECTL_*). */
-function ensureKubectl() {
-  if (process.env.RICOCHET_KUBECTL_UNAVAILABLE) {
-    console.log(`kubectl: UNAVAILABLE — RICOCHET_KUBECTL_UNAVAILABLE=${process.env.RICOCHET_KUBECTL_UNAVAILABLE} (set by the caller)`);
-    delete process.env.RICOCHET_KUBECTL_BIN;
-    return;
-  }
-  const script = path.join(repo, 'scripts', 'install-kubectl.js');
-  const r = spawnSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
-  let result;
-  try {
-    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', 'kubectl.json'), 'utf8'));
-  } catch {
-    result = { error: `scripts/install-kubectl.js exited ${r.status ?? r.signal ?? r.error} without writing .cache/kubectl.json` };
-  }
-  if (typeof result.bin === 'string' && !result.error) {
-    process.env.RICOCHET_KUBECTL_BIN = result.bin;
-    delete process.env.RICOCHET_KUBECTL_UNAVAILABLE;
-  } else {
-    delete process.env.RICOCHET_KUBECTL_BIN;
-    process.env.RICOCHET_KUBECTL_UNAVAILABLE = String(result.error || 'unknown reason');
-  }
-}
-
-/** The same for Debian's docker-compose 1.29 (scripts/install-docker-compose.js; test/support/dockerCompose.ts reads RICOCHET_DOCKER_COMPOSE_*). */
-function ensureDockerCompose() {
-  if (process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE) {
-    console.log(`docker-compose: UNAVAILABLE — RICOCHET_DOCKER_COMPOSE_UNAVAILABLE=${process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE} (set by the caller)`);
-    delete process.env.RICOCHET_DOCKER_COMPOSE_BIN;
-    return;
-  }
-  const script = path.join(repo, 'scripts', 'install-docker-compose.js');
-  const r = spawnSync(process.execPath, [script], { cwd: repo, stdio: ['ignore', 'inherit', 'inherit'] });
-  let result;
-  try {
-    result = JSON.parse(fs.readFileSync(path.join(repo, '.cache', 'docker-compose.json'), 'utf8'));
-  } catch {
-    result = { error: `scripts/install-docker-compose.js exited ${r.status ?? r.signal ?? r.error} without writing .cache/docker-compose.json` };
-  }
-  if (typeof result.bin === 'string' && !result.error) {
-    process.env.RICOCHET_DOCKER_COMPOSE_BIN = result.bin;
-    delete process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE;
-  } else {
-    delete process.env.RICOCHET_DOCKER_COMPOSE_BIN;
-    process.env.RICOCHET_DOCKER_COMPOSE_UNAVAILABLE = String(result.error || 'unknown reason');
-  }
-}
+/** The real tools the tests drive: Envoy 1.40, Debian's kubectl 1.20 and docker-compose 1.29. */
+const TOOLS = [
+  { label: 'envoy', prefix: 'ENVOY', script: 'install-envoy.js', cacheFile: 'envoy.json' },
+  { label: 'kubectl', prefix: 'KUBECTL', script: 'install-kubectl.js', cacheFile: 'kubectl.json' },
+  { label: 'docker-compose', prefix: 'DOCKER_COMPOSE', script: 'install-docker-compose.js', cacheFile: 'docker-compose.json' },
+];
 
 /** dist/test/**\/*.test.js, sorted, keeping only files whose TypeScript source still exists:
  *  tsc never deletes outputs, so a renamed or deleted test would otherwise keep running. */
@@ -153,9 +117,7 @@ function finish(passed, failed, skipped, code) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
-  ensureEnvoy();
-  ensureKubectl();
-  ensureDockerCompose();
+  for (const tool of TOOLS) ensureTool(tool);
   const files = testFiles(opts.filters);
   if (files.length === 0) {
     console.error(`no test files under dist/test${opts.filters.length ? ` matching ${opts.filters.join(' or ')}` : ''} (did the build run?)`);

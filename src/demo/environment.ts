@@ -12,7 +12,7 @@ import { startUpstream, type Upstream } from '../upstream';
 import { spawnChild, type Child } from './children';
 import { waitFor200 } from './http';
 import { packagePath } from './paths';
-import { freePort } from './ports';
+import { freePort } from '../lib/ports';
 
 export interface DemoEnvironment {
   upstream: Upstream;

@@ -8,7 +8,7 @@
 import { runLoad, type LoadProgress } from '../load';
 import { applyYaml, deleteObject, phaseBundle, type AppliedObject, type PortMoves } from './apply';
 import type { DemoEnvironment } from './environment';
-import { freePort } from './ports';
+import { freePort } from '../lib/ports';
 import { evaluate, type PhaseObservation } from './promise';
 import { startProxy, type DataPlane, type RunningProxy } from './proxy';
 import { commandLines, phaseTable, retryPolicyLines, verdictLines, walkthroughHeader, type PhaseReport } from './report';

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { get } from './http';
 
 export interface SpawnOptions {
@@ -185,30 +184,8 @@ export async function waitForHttp(url: string, opts: WaitForHttpOptions = {}): P
   }
 }
 
-const handedOut = new Set<number>();
-
-/**
- * A currently free TCP port on 127.0.0.1. The kernel picks it; we never hand out the same port
- * twice in one run, so two servers started by one test cannot collide even before they bind.
- */
-export async function freePort(): Promise<number> {
-  for (let i = 0; i < 20; i++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.unref();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const { port } = srv.address() as net.AddressInfo;
-        srv.close(() => resolve(port));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('freePort: no new free port after 20 tries');
-}
+/** A currently free TCP port on 127.0.0.1, never handed out twice in one run (src/lib/ports.ts, shared with the demo). */
+export { freePort } from '../../src/lib/ports';
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

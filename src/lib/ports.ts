@@ -1,5 +1,5 @@
 /**
- * Free ports on 127.0.0.1 for the demo's listeners: never the fixed defaults (18000, 18001,
+ * Free ports on 127.0.0.1 (the demo's listeners, the tests' servers): never the fixed defaults (18000, 18001,
  * 15001, 9901, 8000, 8080), which a user's `npm start` or Envoy may be holding. The kernel picks;
  * a port is never handed out twice in one run, so two listeners cannot collide before they bind.
  */
