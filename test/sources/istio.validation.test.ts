@@ -310,6 +310,17 @@ describe('istio validation: ServiceEntry (§4)', () => {
     expectError(httpEntry('resolution: DYNAMIC_DNS'), 'spec.resolution', 'resolution: DYNAMIC_DNS', 'DYNAMIC_DNS is not supported by Ricochet yet', Codes.UnsupportedField);
     expectError(httpEntry('location: EXTERNAL'), 'spec.location', 'location: EXTERNAL', 'unknown location "EXTERNAL"');
   });
+  it('a refused resolution is the one Error: the rest is not checked against a resolution nobody wrote (NONE would refuse endpoints)', () => {
+    // §4.1: DYNAMIC_DNS is a real Istio resolution (≥1.28); Ricochet refuses it, and must not then
+    // judge endpoints, CIDR addresses or several hosts by NONE's (or any other) rules.
+    const text = se('hosts: [a.example.com, b.example.com]\naddresses: [10.0.0.0/24]\nports:\n- {number: 5432, name: pg, protocol: TCP}\nresolution: DYNAMIC_DNS\nendpoints:\n- address: 10.0.0.1');
+    const ds = validateOne(text);
+    assert.deepEqual(ds.map((d) => `${d.severity} ${d.code} ${d.location?.path}`), ['Error RCO0133 spec.resolution'], ds.map((d) => d.message).join('\n'));
+    const unknown = validateOne(httpEntry('resolution: SRV\nendpoints:\n- address: 10.0.0.1'));
+    assert.deepEqual(unknown.map((d) => `${d.severity} ${d.code} ${d.location?.path}`), ['Error RCO0106 spec.resolution']);
+    // The rules that hold whatever the resolution still apply.
+    expectError(httpEntry('resolution: DYNAMIC_DNS\nendpoints:\n- address: "not an address"'), 'spec.endpoints[0].address', 'not an address', 'is not a valid FQDN or an IP address');
+  });
   it('workloadSelector and exportTo are warned about', () => {
     expectWarning(httpEntry('exportTo: ["."]'), 'spec.exportTo', 'exportTo is not supported by Ricochet yet');
     expectWarning(httpEntry('workloadSelector: {labels: {app: a}}'), 'spec.workloadSelector', 'workloadSelector is not supported by Ricochet yet');

@@ -60,13 +60,15 @@ export function readServiceEntry(r: FieldReader): ServiceEntrySpec {
   if (r.mapping(['spec'], { required: true }) === undefined) return empty;
   r.checkFields(['spec'], SPEC_FIELDS);
   const hosts = readHosts(r);
+  // Undefined when the value is refused: the resolution-specific rules are then skipped, since
+  // checking the rest against a resolution the user did not write only misleads.
   const resolution = readResolution(r);
   const addresses = readAddresses(r, resolution);
   const ports = readPorts(r);
   const external = readLocation(r);
   const endpoints = readEndpoints(r, resolution, hosts, new Set(ports.map((p) => p.name)));
-  checkMultipleHosts(r, resolution, hosts);
-  return { hosts, addresses, ports, resolution, external, endpoints };
+  if (resolution !== undefined) checkMultipleHosts(r, resolution, hosts);
+  return { hosts, addresses, ports, resolution: resolution ?? 'NONE', external, endpoints };
 }
 
 function readHosts(r: FieldReader): string[] {
@@ -85,14 +87,17 @@ function readHosts(r: FieldReader): string[] {
   return [...seen];
 }
 
-function readResolution(r: FieldReader): Resolution {
+/** The resolution (NONE when unset, the enum's zero), or undefined when the value is refused. */
+function readResolution(r: FieldReader): Resolution | undefined {
   const path = ['spec', 'resolution'];
+  const raw = r.at(path);
   const value = r.string(path);
-  if (value === undefined) return 'NONE';
+  if (raw === undefined) return 'NONE';
+  if (value === undefined) return undefined;
   if ((RESOLUTIONS as readonly string[]).includes(value)) return value as Resolution;
   if (value === 'DYNAMIC_DNS') r.error(path, 'resolution DYNAMIC_DNS is not supported by Ricochet yet; use DNS with the hosts listed', Codes.UnsupportedField);
   else r.error(path, `unsupported resolution type ${JSON.stringify(value)}; accepted: ${RESOLUTIONS.join(', ')}`);
-  return 'NONE';
+  return undefined;
 }
 
 function readLocation(r: FieldReader): boolean {
@@ -104,13 +109,13 @@ function readLocation(r: FieldReader): boolean {
   return value !== 'MESH_INTERNAL';
 }
 
-function readAddresses(r: FieldReader, resolution: Resolution): string[] {
+function readAddresses(r: FieldReader, resolution: Resolution | undefined): string[] {
   const path = ['spec', 'addresses'];
   const addresses = r.stringList(path);
   addresses.forEach((a, i) => {
     if (a.includes('/')) {
       if (!isCidr(a)) r.error([...path, i], `${a} is not a valid CIDR block`);
-      else if (resolution !== 'NONE' && resolution !== 'STATIC') r.error([...path, i], 'CIDR addresses are allowed only for NONE/STATIC resolution types');
+      else if (resolution !== undefined && resolution !== 'NONE' && resolution !== 'STATIC') r.error([...path, i], 'CIDR addresses are allowed only for NONE/STATIC resolution types');
     } else if (!isIpAddress(a)) {
       r.error([...path, i], `${a} is not a valid IP; addresses are IPs or CIDR blocks`);
     }
@@ -162,7 +167,7 @@ function readProtocol(r: FieldReader, path: FieldPath, number: number | undefine
   return p;
 }
 
-function readEndpoints(r: FieldReader, resolution: Resolution, hosts: string[], portNames: Set<string>): Endpoint[] {
+function readEndpoints(r: FieldReader, resolution: Resolution | undefined, hosts: string[], portNames: Set<string>): Endpoint[] {
   const path = ['spec', 'endpoints'];
   const items = r.list(path) ?? [];
   if (resolution === 'NONE' && items.length > 0) r.error(path, 'no endpoints should be provided for resolution type none; use STATIC or DNS to list endpoints');
@@ -189,7 +194,7 @@ export function indexIn(list: unknown, value: string): number {
   return Array.isArray(list) ? Math.max(0, list.indexOf(value)) : 0;
 }
 
-function readEndpoint(r: FieldReader, path: FieldPath, resolution: Resolution, portNames: Set<string>): Endpoint | undefined {
+function readEndpoint(r: FieldReader, path: FieldPath, resolution: Resolution | undefined, portNames: Set<string>): Endpoint | undefined {
   if (r.mapping(path, { required: true }) === undefined) return undefined;
   r.checkFields(path, ENDPOINT_FIELDS);
   const address = r.string([...path, 'address'], { required: true });
@@ -205,7 +210,7 @@ function readEndpoint(r: FieldReader, path: FieldPath, resolution: Resolution, p
   return e;
 }
 
-function checkEndpointAddress(r: FieldReader, path: FieldPath, address: string, resolution: Resolution): void {
+function checkEndpointAddress(r: FieldReader, path: FieldPath, address: string, resolution: Resolution | undefined): void {
   if (address.startsWith('unix://')) {
     const p = address.slice('unix://'.length);
     if (!p.startsWith('@') && (!p.startsWith('/') || p.endsWith('/'))) r.error(path, `${p} is not an absolute path to a file`);
