@@ -81,6 +81,14 @@ describe('gatewayapi validation: Gateway (gateway_types.go)', () => {
     const t = gateway('- name: http\n  protocol: HTTP\n  port: 80\n  allowedRoutes:\n    namespaces:\n      from: Selector\n      selector: {matchLabels: {team: a}}');
     expectWarning(t, 'spec.listeners[0].allowedRoutes.namespaces.selector', 'namespace label "team" is unknown to Ricochet');
   });
+  it('allowedRoutes field names are checked: selector (also where from does not use it), matchExpressions[], kinds[]', () => {
+    const listener = (allowed: string): string => gateway(`- name: http\n  protocol: HTTP\n  port: 80\n  allowedRoutes:\n${allowed}`);
+    const AR = 'spec.listeners[0].allowedRoutes';
+    expectWarning(listener('    namespaces:\n      selector: {matchLabel: {kubernetes.io/metadata.name: a}}'), `${AR}.namespaces.selector.matchLabel`, 'unknown field "matchLabel" is ignored; accepted here: matchLabels, matchExpressions');
+    const expr = '    namespaces:\n      from: Selector\n      selector:\n        matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, values: [a], value: b}]';
+    expectWarning(listener(expr), `${AR}.namespaces.selector.matchExpressions[0].value`, 'accepted here: key, operator, values');
+    expectWarning(listener('    kinds: [{kind: HTTPRoute, grup: gateway.networking.k8s.io}]'), `${AR}.kinds[0].grup`, 'accepted here: group, kind');
+  });
   it('Gateway fields Ricochet does not honour are named', () => {
     const t = doc(GW, 'Gateway', 'gw', `gatewayClassName: cls\naddresses: [{value: 10.0.0.1}]\nlisteners:\n${HTTP}`);
     expectWarning(t, 'spec.addresses', 'addresses is not supported by Ricochet yet');

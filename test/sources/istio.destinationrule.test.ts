@@ -123,6 +123,13 @@ describe('istio validation: DestinationRule (ValidateDestinationRule, §5)', () 
       expectError(drPolicy('loadBalancer:\n  consistentHash: {useSourceIp: true, maglev: {tableSize: 1000}}'), `${LB}.consistentHash.maglev.tableSize`, 'maglev', 'tableSize must be a prime number for maglev');
       expectError(drPolicy('loadBalancer:\n  consistentHash: {useSourceIp: true, maglev: {tableSize: 5000011}}'), `${LB}.consistentHash.maglev.tableSize`, 'maglev', 'tableSize must be less than 5000011');
     });
+    it('maglev field names are checked (MaglevLB has only tableSize)', () => {
+      const ds = validateOne(drPolicy('loadBalancer:\n  consistentHash: {useSourceIp: true, maglev: {tableSize: 65537, tablesize: 7}}'));
+      const d = findAt(ds, `${LB}.consistentHash.maglev.tablesize`);
+      assert.equal(d.severity, 'Warning');
+      assert.equal(d.code, Codes.UnsupportedField);
+      assert.match(d.message, /^unknown field "tablesize" is ignored; accepted here: tableSize$/);
+    });
     it('the deprecated minimumRingSize cannot go with ringHash', () => {
       expectError(drPolicy('loadBalancer:\n  consistentHash: {useSourceIp: true, minimumRingSize: 1024, ringHash: {minimumRingSize: 10}}'), `${LB}.consistentHash`, 'consistentHash', 'only one of MinimumRingSize or Maglev/Ringhash can be specified');
     });

@@ -6,7 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { Codes } from '../../src/lib/errors';
-import { expectError, expectValid, findAt, validateOne } from './validation';
+import { expectError, expectValid, expectWarning, findAt, validateOne } from './validation';
 import { lineOf } from './yaml';
 
 /** A Service `web` in `default` whose spec is the given YAML block (indented by 2). */
@@ -244,6 +244,12 @@ describe('kubernetes validation: Endpoints (ValidateEndpoints)', () => {
   it('hostname is a DNS-1123 label', () => {
     expectError(endpoints('subsets:\n- addresses:\n  - {ip: 10.0.0.1, hostname: Web.0}'), 'subsets[0].addresses[0].hostname', 'Web.0', 'a lowercase RFC 1123 label');
   });
+  it('targetRef is an ObjectReference: its fields are accepted (uid unused), a misspelt one is warned about', () => {
+    // A typo such as `nmae` would otherwise leave the endpoint without its Pod's labels, silently.
+    assert.deepEqual(expectValid(good('  - ip: 10.0.0.2\n    targetRef: {kind: Pod, name: web-0, namespace: default, uid: u-1, resourceVersion: "7", apiVersion: v1, fieldPath: x}\n')), []);
+    const t = endpoints('subsets:\n- notReadyAddresses:\n  - ip: 10.0.0.1\n    targetRef: {kind: Pod, nmae: web-0}');
+    expectWarning(t, 'subsets[0].notReadyAddresses[0].targetRef.nmae', 'unknown field "nmae" is ignored; accepted here: kind, namespace, name, uid', { marker: 'nmae' });
+  });
   it('`spec:` on Endpoints is the usual slip: a warning says subsets go at the top level', () => {
     const t = `${good()}\nspec: {}`;
     const d = findAt(validateOne(t), 'spec');
@@ -282,6 +288,10 @@ describe('kubernetes validation: EndpointSlice (ValidateEndpointSlice)', () => {
   it('a port without a number is valid ("all ports")', () => {
     expectValid(slice('addressType: IPv4\nports:\n- {name: http}\nendpoints: []'));
   });
+  it('targetRef field names are checked (an ObjectReference)', () => {
+    const t = slice('addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  targetRef: {kind: Pod, name: web-0, namspace: prod}');
+    expectWarning(t, 'endpoints[0].targetRef.namspace', 'unknown field "namspace" is ignored', { marker: 'namspace' });
+  });
   it('conditions are booleans', () => {
     expectError(slice('addressType: IPv4\nendpoints:\n- addresses: [10.0.0.1]\n  conditions: {ready: "yes"}'), 'endpoints[0].conditions.ready', 'ready: "yes"', 'must be true or false');
   });
@@ -307,6 +317,10 @@ status:
   it('labels are valid label keys and values', () => {
     const t = pod('metadata:\n  name: web-0\n  labels: {"version": "v1 beta"}');
     expectError(t, 'metadata.labels.version', 'v1 beta', 'Invalid value: "v1 beta": a valid label must be');
+  });
+  it('status field names are PodStatus\'s: a misspelt podIP is warned about, not silently unread', () => {
+    expectWarning(pod('metadata: {name: web-0}\nstatus: {podIp: 10.0.0.1}'), 'status.podIp', 'unknown field "podIp" is ignored; accepted here: podIP, podIPs', { marker: 'podIp' });
+    expectWarning(pod('metadata: {name: web-0}\nstatus:\n  podIPs: [{address: 10.0.0.1}]'), 'status.podIPs[0].address', 'accepted here: ip', { marker: 'address' });
   });
   it('podIP and podIPs are IPs', () => {
     expectError(pod('metadata: {name: web-0}\nstatus: {podIP: pod-ip}'), 'status.podIP', 'pod-ip', 'must be a valid IP address');

@@ -9,7 +9,7 @@ import type { SourceObject } from '../object';
 import {
   GATEWAY_API_GROUP, readBoundedList, readEnum, readGroup, readHostname, readKind, readObjectName, readPortNumber, readSectionName,
 } from './fields';
-import { readLabelSelector, type LabelSelector } from './labelSelector';
+import { checkLabelSelectorFields, readLabelSelector, type LabelSelector } from './labelSelector';
 
 export type FromNamespaces = 'Same' | 'All' | 'Selector';
 
@@ -104,6 +104,7 @@ function readAllowedRoutes(r: FieldReader, at: Array<string | number>): { from: 
   r.checkFields(at, { supported: ['namespaces', 'kinds'] });
   r.checkFields([...at, 'namespaces'], { supported: ['from', 'selector'] });
   const from = readEnum<FromNamespaces>(r, [...at, 'namespaces', 'from'], ['All', 'Selector', 'Same'], 'Same') ?? 'Same';
+  checkLabelSelectorFields(r, [...at, 'namespaces', 'selector']);
   let selector: LabelSelector | undefined;
   if (from === 'Selector') {
     if (r.mapping([...at, 'namespaces', 'selector']) === undefined) {
@@ -114,6 +115,7 @@ function readAllowedRoutes(r: FieldReader, at: Array<string | number>): { from: 
   }
   const kinds: RouteGroupKind[] = [];
   readBoundedList(r, [...at, 'kinds'], { max: 8 }).forEach((_, k) => {
+    r.checkFields([...at, 'kinds', k], { supported: ['group', 'kind'] });
     const group = r.has([...at, 'kinds', k, 'group']) ? readGroup(r, [...at, 'kinds', k, 'group']) : GATEWAY_API_GROUP;
     const kind = readKind(r, [...at, 'kinds', k, 'kind'], true);
     if (group !== undefined && kind !== undefined) kinds.push({ group, kind });

@@ -19,6 +19,18 @@ export type LabelSelector = LabelRequirement[];
 
 const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
+/**
+ * Warns about misspelt LabelSelector fields. Separate from reading: the selector's field names are
+ * checked even where it is not used (a listener whose `from` is not Selector), so a typo is seen.
+ */
+export function checkLabelSelectorFields(r: FieldReader, path: FieldPath): void {
+  if (r.mapping(path) === undefined) return;
+  r.checkFields(path, { supported: ['matchLabels', 'matchExpressions'] });
+  (r.list([...path, 'matchExpressions']) ?? []).forEach((_, i) => {
+    r.checkFields([...path, 'matchExpressions', i], { supported: ['key', 'operator', 'values'] });
+  });
+}
+
 /** Reads a LabelSelector into requirements (matchLabels become `In` with one value). */
 export function readLabelSelector(r: FieldReader, path: FieldPath): LabelSelector {
   const out: LabelSelector = [];

@@ -214,6 +214,7 @@ function readConsistentHash(r: FieldReader, path: FieldPath): void {
 
 function readMaglev(r: FieldReader, path: FieldPath): void {
   if (r.mapping(path) === undefined) return;
+  r.checkFields(path, { supported: ['tableSize'] });
   const size = r.integer([...path, 'tableSize'], { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
   if (size === 0) r.error([...path, 'tableSize'], 'tableSize must be set for maglev', Codes.MissingField);
   else if (size >= 5_000_011) r.error([...path, 'tableSize'], 'tableSize must be less than 5000011 for maglev');

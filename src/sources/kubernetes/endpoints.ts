@@ -93,9 +93,13 @@ function readAddress(r: FieldReader, path: FieldPath, ready: boolean): KubeAddre
   return out;
 }
 
+/** The fields of a core/v1 ObjectReference; only kind, namespace and name are used. */
+const OBJECT_REFERENCE_FIELDS = { supported: ['kind', 'namespace', 'name', 'uid', 'apiVersion', 'resourceVersion', 'fieldPath'] } as const;
+
 /** `targetRef`: only kind, namespace and name matter here (a Pod to take labels from). */
 export function readTargetRef(r: FieldReader, path: FieldPath): TargetRef | undefined {
   if (r.mapping(path) === undefined) return undefined;
+  r.checkFields(path, OBJECT_REFERENCE_FIELDS);
   const out: TargetRef = {};
   const kind = r.string([...path, 'kind']);
   const namespace = r.string([...path, 'namespace']);
