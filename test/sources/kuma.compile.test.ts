@@ -109,6 +109,43 @@ describe('kuma compile: MeshRetry', () => {
     assert.equal(policyOf(text)?.numRetries, 7);
     assert.equal(policyOf(text, { ...DEFAULT_PROXY, labels: { 'kuma.io/service': 'api' } }), null);
   });
+  it('§1.2.2 targetRef.proxyTypes (Mesh, MeshSubset): Ricochet serves Kuma sidecars, so [Gateway] alone applies to no proxy, warned at the field', () => {
+    const withTypes = (types: string, kind = 'Mesh'): string => `${k8sMeshRetry(toBackend('http:\n  numRetries: 7', `targetRef:\n  kind: ${kind}\n  proxyTypes: ${types}`))}---\n${http}`;
+    for (const types of ['[Sidecar]', '[Gateway, Sidecar]']) assert.equal(policyOf(withTypes(types))?.numRetries, 7, types);
+    const gateway = compile(withTypes('[Gateway]'));
+    assert.equal(routeOf(gateway.mesh).retry.from, 'default');
+    const d = gateway.diagnostics.find((x) => x.location?.path === 'spec.targetRef.proxyTypes');
+    assert.ok(d, gateway.diagnostics.map((x) => `${x.location?.path}: ${x.message}`).join('\n'));
+    assert.equal(d.severity, 'Warning');
+    assert.equal(d.code, 'RCO0133');
+    assert.match(d.message, /Ricochet serves Kuma sidecars only; this MeshRetry applies to no proxy$/);
+    assert.equal(routeOf(compile(withTypes('[Gateway]', 'MeshSubset')).mesh).retry.from, 'default');
+    // With kinds other than Mesh and MeshSubset Kuma does not apply proxyTypes: the selection stands.
+    assert.equal(policyOf(withTypes('[Gateway]', 'MeshService\n  name: web'))?.numRetries, 7);
+  });
+  it('§1.2 a Kubernetes MeshRetry is in the mesh of its kuma.io/mesh label; a stray top-level mesh is not read', () => {
+    const stray = k8sMeshRetry(toBackend('http:\n  numRetries: 7')).replace('kind: MeshRetry\n', 'kind: MeshRetry\nmesh: payments\n');
+    const payments: ProxyIdentity = { ...DEFAULT_PROXY, labels: { 'kuma.io/service': 'web', 'kuma.io/mesh': 'payments' } };
+    assert.equal(policyOf(`${stray}---\n${http}`)?.numRetries, 7, 'in mesh default (no label)');
+    assert.equal(policyOf(`${stray}---\n${http}`, payments), null, 'not in mesh payments');
+    const labelled = k8sMeshRetry(toBackend('http:\n  numRetries: 7'), 'mr', 'kuma-system', 'kuma.io/mesh: payments');
+    assert.equal(policyOf(`${labelled}---\n${http}`, payments)?.numRetries, 7);
+    // The universal MeshRetry and the Kubernetes legacy Retry keep their top-level mesh.
+    const uni = uniMeshRetry(toBackend('http:\n  numRetries: 7')).replace('mesh: default', 'mesh: payments');
+    assert.equal(policyOf(`${uni}---\n${http}`, payments)?.numRetries, 7);
+    const legacy = k8sRetry(webToBackend('http:\n  numRetries: 4')).replace('mesh: default', 'mesh: payments');
+    assert.equal(policyOf(`${legacy}---\n${http}`, payments)?.numRetries, 4);
+  });
+  it('§1.2.4 a top-level sectionName (ignored, warned) does not rank a policy: the tie goes to the name that sorts first', () => {
+    const top = (section: string): string => `targetRef:\n  kind: MeshService\n  name: web${section}`;
+    const plain = k8sMeshRetry(toBackend('http:\n  numRetries: 3', top('')), 'a-plain');
+    const sectioned = k8sMeshRetry(toBackend('http:\n  numRetries: 5', top('\n  sectionName: http')), 'b-section');
+    assert.equal(policyOf(`${sectioned}---\n${plain}---\n${http}`)?.numRetries, 3);
+  });
+  it('a to[] MeshService chosen by labels (no name) names no registry Service: it configures nothing', () => {
+    const text = `${k8sMeshRetry(toBackend('http:\n  numRetries: 7').replace('name: backend', 'labels: {app: backend}'))}---\n${http}`;
+    assert.equal(routeOf(compile(text).mesh).retry.from, 'default');
+  });
 });
 
 describe('kuma compile: Retry and MeshRetry together (docs/sources/kuma.md)', () => {

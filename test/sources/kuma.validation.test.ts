@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import { Codes, type Diagnostic } from '../../src/lib/errors';
 import { parseDocuments } from '../../src/sources/document';
 import { readObjects } from '../../src/sources';
-import { errorsOf, expectError as expectOneError, expectValid, findAt, validateOne } from './validation';
+import { errorsOf, expectError as expectOneError, expectValid, expectWarning, findAt, validateOne } from './validation';
 import { lineOf } from './yaml';
 import { k8sMeshRetry, k8sRetry, toBackend, uniMeshRetry, uniRetry, webToBackend } from './kumaYaml';
 
@@ -205,8 +205,43 @@ describe('kuma validation: MeshRetry (§1.2.2)', () => {
     expectError(k8sMeshRetry(toBackend('tcp: {maxConnectAttempt: 1}').replace('    name: backend\n', '')), `${TO}.targetRef.name`, '- targetRef:', 'must be set with kind MeshService');
     expectError(k8sMeshRetry(toBackend('tcp: {maxConnectAttempt: 1}', 'targetRef:\n  kind: Mesh\n  name: default')), 'spec.targetRef.name', 'name: default', 'using name with kind Mesh is not yet supported');
   });
-  it('`to: []` is accepted, with a warning that it configures nothing', () => {
-    const ds = expectValid(k8sMeshRetry('targetRef:\n  kind: Mesh\nto: []'));
-    assert.match(findAt(ds, 'spec.to').message, /configures no destination/);
+  it('`to: []` (or no to) is valid, as in Kuma since kumahq/kuma#16212: a schema Warning, not the unsupported-field code', () => {
+    for (const text of [k8sMeshRetry('targetRef:\n  kind: Mesh\nto: []'), uniMeshRetry('targetRef:\n  kind: Mesh')]) {
+      expectWarning(text, 'spec.to', 'configures no destination', { code: Codes.SchemaValidation, marker: text.includes('to: []') ? 'to: []' : 'spec:' });
+    }
+  });
+  it('top-level targetRef namespace, sectionName, mesh are accepted and warned as ignored (RCO0133), with their line', () => {
+    const top = (field: string): string => k8sMeshRetry(toBackend('http: {numRetries: 1}', `targetRef:\n  kind: MeshService\n  name: web\n  ${field}`));
+    expectWarning(top('namespace: shop'), 'spec.targetRef.namespace', 'namespace is ignored', { marker: 'namespace: shop' });
+    expectWarning(top('sectionName: http'), 'spec.targetRef.sectionName', 'sectionName is ignored', { marker: 'sectionName: http' });
+    expectWarning(top('mesh: other'), 'spec.targetRef.mesh', 'mesh is ignored', { marker: 'mesh: other' });
+    expectWarning(top('labels: {app: web}'), 'spec.targetRef.labels', 'only kind Dataplane selects proxies by labels', { marker: 'labels: {app: web}' });
+    expectWarning(top('proxyTypes: [Sidecar]'), 'spec.targetRef.proxyTypes', 'Kuma applies proxyTypes only with kind Mesh or MeshSubset', { marker: 'proxyTypes' });
+    // Read where Ricochet acts on them: Dataplane labels, Mesh proxyTypes ([Gateway] is judged per proxy, when compiled).
+    assert.deepEqual(expectValid(k8sMeshRetry(toBackend('http: {numRetries: 1}', 'targetRef:\n  kind: Dataplane\n  labels: {app: web}'))), []);
+    assert.deepEqual(expectValid(k8sMeshRetry(toBackend('http: {numRetries: 1}', 'targetRef:\n  kind: Mesh\n  proxyTypes: [Gateway]'))), []);
+  });
+  it('targetRef.proxyTypes items are Sidecar or Gateway: the CRD enum on Kubernetes; universal takes others, with a warning', () => {
+    const conf = toBackend('http: {numRetries: 1}', 'targetRef:\n  kind: Mesh\n  proxyTypes: [Sidecar, Ingress]');
+    expectError(k8sMeshRetry(conf), 'spec.targetRef.proxyTypes[1]', 'proxyTypes', 'Unsupported value: "Ingress": supported values: "Sidecar", "Gateway"');
+    expectWarning(uniMeshRetry(conf), 'spec.targetRef.proxyTypes[1]', 'matches no proxy', { code: Codes.SchemaValidation });
+  });
+  it('to[].targetRef labels, mesh, proxyTypes are accepted and warned as ignored (RCO0133)', () => {
+    const to = (field: string): string => k8sMeshRetry(toBackend('http: {numRetries: 1}').replace('    name: backend\n', `    name: backend\n    ${field}\n`));
+    expectWarning(to('labels: {app: backend}'), `${TO}.targetRef.labels`, 'Ricochet names the destination by name (backend)', { marker: 'labels: {app: backend}' });
+    expectWarning(to('mesh: other'), `${TO}.targetRef.mesh`, 'mesh is ignored', { marker: 'mesh: other' });
+    expectWarning(to('proxyTypes: [Sidecar]'), `${TO}.targetRef.proxyTypes`, 'a to[] targetRef names destinations', { marker: 'proxyTypes' });
+    const mesh = k8sMeshRetry('to:\n- targetRef: {kind: Mesh, namespace: shop}\n  default:\n    http: {numRetries: 1}');
+    expectWarning(mesh, `${TO}.targetRef.namespace`, 'kind Mesh names every destination');
+  });
+  it('a to[] MeshService may be chosen by labels instead of a name (Kuma ≥2.9): valid, warned that it names nothing Ricochet knows', () => {
+    const t = k8sMeshRetry(toBackend('http: {numRetries: 1}').replace('name: backend', 'labels: {app: backend}'));
+    expectWarning(t, `${TO}.targetRef.labels`, 'configures nothing');
+  });
+  it('a Kubernetes MeshRetry has no top-level mesh (its CRD has none): a stray one is an unknown field; universal keeps its mesh', () => {
+    const t = k8sMeshRetry(toBackend('http: {numRetries: 1}')).replace('kind: MeshRetry\n', 'kind: MeshRetry\nmesh: payments\n');
+    expectWarning(t, 'mesh', 'unknown field "mesh" is ignored', { marker: 'mesh: payments' });
+    assert.match(findAt(validateOne(t), 'mesh').message, /kuma\.io\/mesh label, which puts this one in mesh "default"$/);
+    assert.deepEqual(expectValid(uniMeshRetry(toBackend('http: {numRetries: 1}'))), []);
   });
 });

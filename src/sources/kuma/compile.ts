@@ -215,7 +215,7 @@ function checkProtocol(d: Destination, matching: MeshRetryEntry[], merged: YamlM
 function appliesToProxy(m: ReadMeshRetry, ctx: CompileContext, findings: Findings): boolean {
   const selection = topSelection(m.spec.targetRef);
   if (selection.kind === 'none') {
-    findings.warn(m.object, ['spec', 'targetRef', 'kind'], `${selection.why}; this MeshRetry applies to no proxy`, Codes.UnsupportedField);
+    findings.warn(m.object, ['spec', 'targetRef', selection.field ?? 'kind'], `${selection.why}; this MeshRetry applies to no proxy`, Codes.UnsupportedField);
     return false;
   }
   return selection.kind === 'all' || selectorMatches(selection.selector, ctx.proxy);

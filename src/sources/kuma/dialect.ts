@@ -28,13 +28,20 @@ export function labelsOf(object: SourceObject): Record<string, string> {
   return out;
 }
 
+/** Whether the top-level `mesh` is a field of the object: universal objects and the Kubernetes legacy Retry. */
+export function hasTopLevelMesh(object: SourceObject): boolean {
+  return isUniversal(object) || object.kind === 'Retry';
+}
+
 /**
  * The mesh an object belongs to: the top-level `mesh` (universal, and a legacy Retry on
- * Kubernetes), else the `kuma.io/mesh` label (a MeshRetry on Kubernetes), else `default`.
+ * Kubernetes), else the `kuma.io/mesh` label, else `default`. A MeshRetry on Kubernetes has only
+ * the label: its CRD has no top-level `mesh` (spec §1.2), so a stray one is not read (and is
+ * warned about by the MeshRetry validation).
  */
 export function meshOf(object: SourceObject): string {
   const top = object.raw.mesh;
-  if (typeof top === 'string' && top !== '') return top;
+  if (hasTopLevelMesh(object) && typeof top === 'string' && top !== '') return top;
   return labelsOf(object)[MESH_LABEL] || DEFAULT_MESH;
 }
 

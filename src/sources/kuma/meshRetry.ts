@@ -8,14 +8,14 @@
  * every proxy using them) are errors here: back-off max below base, a zero base, an empty
  * `resetHeaders` list, a header matcher without a name (docs/sources/kuma.md).
  */
-import type { Diagnostic } from '../../lib/errors';
+import { Codes, type Diagnostic } from '../../lib/errors';
 import { goStatusOf } from '../istio/retryPolicy';
 import type { FieldPath } from '../document';
 import { FieldReader, type FieldPolicy, type YamlMap } from '../fields';
 import type { SourceObject } from '../object';
-import { isUniversal, labelsOf } from './dialect';
+import { hasTopLevelMesh, isUniversal, labelsOf, meshOf } from './dialect';
 import { readDuration } from './durations';
-import { POLICY_ROLE_LABEL } from './kinds';
+import { MESH_LABEL, POLICY_ROLE_LABEL } from './kinds';
 import { readTargetRef, type TargetRef } from './targetRef';
 
 const UINT32_MAX = 4_294_967_295;
@@ -69,20 +69,27 @@ export function validateMeshRetry(object: SourceObject): Diagnostic[] {
 export function readMeshRetry(r: FieldReader): MeshRetrySpec {
   const spec: MeshRetrySpec = { targetRef: { kind: 'Mesh' }, to: [] };
   if (isUniversal(r.object)) r.checkFields([], UNIVERSAL_TOP);
+  // Kuma's MeshRetry CRD has no top-level mesh (§1.2): on Kubernetes the mesh is the label only.
+  if (!hasTopLevelMesh(r.object) && r.has(['mesh'])) {
+    r.warn(['mesh'], `unknown field "mesh" is ignored: Kuma's MeshRetry CRD has no top-level mesh; a MeshRetry's mesh is its ${MESH_LABEL} label, which puts this one in mesh ${JSON.stringify(meshOf(r.object))}`);
+  }
   if (r.mapping(['spec'], { required: true }) === undefined) return spec;
   r.checkFields(['spec'], SPEC_FIELDS);
   const role = labelsOf(r.object)[POLICY_ROLE_LABEL];
   const topKinds = role === 'producer' || role === 'consumer' || role === 'workload-owner' ? TOP_KINDS_WITH_ROLE : TOP_KINDS;
-  const top = r.has(['spec', 'targetRef']) ? readTargetRef(r, ['spec', 'targetRef'], topKinds) : { kind: 'Mesh' };
+  const top = r.has(['spec', 'targetRef']) ? readTargetRef(r, ['spec', 'targetRef'], topKinds, 'top') : { kind: 'Mesh' };
   if (top) spec.targetRef = top;
   const toKinds = top?.kind === 'MeshGateway' || top?.kind === 'MeshHTTPRoute' ? TO_KINDS_UNDER_GATEWAY : TO_KINDS;
   const to = r.list(['spec', 'to']);
-  // Kuma accepts `to: []` (an override that clears nothing here, since Ricochet has no inherited rules).
-  if (to === undefined || to.length === 0) r.warn(['spec', 'to'], 'has no entries: this MeshRetry configures no destination');
+  // Kuma's validation accepts an empty or absent `to` (§1.2.2; it refused it with "needs at least
+  // one item" before kumahq/kuma#16212): valid, so not an Error, but a policy that sets nothing.
+  if (to === undefined || to.length === 0) {
+    r.warn(['spec', 'to'], 'has no entries: this MeshRetry configures no destination (Kuma accepts an empty to; with no entries it sets nothing for any destination)', Codes.SchemaValidation);
+  }
   (to ?? []).forEach((_, index) => {
     const path = ['spec', 'to', index];
     r.checkFields(path, { supported: ['targetRef', 'default'] });
-    const targetRef = r.has([...path, 'targetRef']) ? readTargetRef(r, [...path, 'targetRef'], toKinds) : undefined;
+    const targetRef = r.has([...path, 'targetRef']) ? readTargetRef(r, [...path, 'targetRef'], toKinds, 'to') : undefined;
     if (!r.has([...path, 'targetRef'])) r.error([...path, 'targetRef', 'kind'], 'must be set');
     const conf = readConf(r, [...path, 'default']);
     if (targetRef && conf) spec.to.push({ index, targetRef, conf });

@@ -54,7 +54,8 @@ function displayName(object: SourceObject): string {
 
 /** Kuma's order, least specific first; the last entry applied wins each field it sets. */
 export function compareEntries(a: MeshRetryEntry, b: MeshRetryEntry): number {
-  return kindRank(a.spec.targetRef) - kindRank(b.spec.targetRef)
+  // Top level: the kind alone (§1.2.4 key 1); a top-level sectionName is ignored (warned), so it does not rank.
+  return (KIND_RANK[a.spec.targetRef.kind] ?? 0) - (KIND_RANK[b.spec.targetRef.kind] ?? 0)
     || originRank(a.object) - originRank(b.object)
     || ROLE_RANK[roleOf(a.object, a.spec)] - ROLE_RANK[roleOf(b.object, b.spec)]
     || kindRank(a.to.targetRef) - kindRank(b.to.targetRef)

@@ -20,18 +20,33 @@ export function meshSelectors(meshes: Iterable<string>): ProxySelector[] {
   return out;
 }
 
-/** The proxies a MeshRetry's top-level targetRef selects: all of them, those a selector matches, or none Ricochet serves. */
-export type TopSelection = { kind: 'all' } | { kind: 'selector'; selector: ProxySelector } | { kind: 'none'; why: string };
+/**
+ * The proxies a MeshRetry's top-level targetRef selects: all of them, those a selector matches, or
+ * none Ricochet serves (`why`, said at `spec.targetRef.<field>`, `kind` when unset).
+ */
+export type TopSelection = { kind: 'all' } | { kind: 'selector'; selector: ProxySelector } | { kind: 'none'; why: string; field?: string };
+
+/**
+ * `proxyTypes` (with Mesh and MeshSubset, §1.2.2): Kuma selects a proxy when the list is empty or
+ * holds its type. Ricochet serves Kuma sidecars only, so a list without `Sidecar` (e.g.
+ * `[Gateway]`, the type of Kuma's builtin and delegated gateways) selects no proxy it serves.
+ */
+function withoutSidecars(ref: TargetRef): TopSelection | undefined {
+  if (!ref.proxyTypes || ref.proxyTypes.includes('Sidecar')) return undefined;
+  const why = `proxyTypes ${JSON.stringify(ref.proxyTypes)} selects no Kuma sidecar (Gateway means Kuma's builtin and delegated gateways), and Ricochet serves Kuma sidecars only`;
+  return { kind: 'none', why, field: 'proxyTypes' };
+}
 
 export function topSelection(ref: TargetRef): TopSelection {
   const labels = (match: Record<string, string>): TopSelection => ({ kind: 'selector', selector: { kind: 'labels', match } });
   switch (ref.kind) {
     case 'Mesh':
-      return { kind: 'all' };
+      return withoutSidecars(ref) ?? { kind: 'all' };
     case 'MeshSubset':
-      return ref.tags && Object.keys(ref.tags).length > 0 ? labels(ref.tags) : { kind: 'all' };
+      return withoutSidecars(ref) ?? (ref.tags && Object.keys(ref.tags).length > 0 ? labels(ref.tags) : { kind: 'all' });
     case 'MeshService':
-      return labels({ [SERVICE_TAG]: ref.name ?? '' });
+      if (!ref.name) return { kind: 'none', why: 'targetRef kind MeshService without a name selects Kuma MeshService objects by labels, which Ricochet does not know; name the service with name' };
+      return labels({ [SERVICE_TAG]: ref.name });
     case 'MeshServiceSubset':
       return labels({ ...(ref.tags ?? {}), [SERVICE_TAG]: ref.name ?? '' });
     case 'Dataplane':
