@@ -3,7 +3,8 @@
  * runs it). `bash bench/load.sh` installs fortio and nginx into .cache, builds, and runs:
  *
  *   node dist/bench/load.js --fortio BIN [--nginx BIN] [--duration-ms 5000] [--connections 1,8,32]
- *       [--rounds 3] [--targets upstream,nginx] [--check-calls 2000] [--no-pin] [--no-floor] [--json FILE]
+ *       [--rounds 3] [--targets upstream,nginx] [--check-calls 2000] [--quiet-wait-ms 20000]
+ *       [--fixed-qps 1000] [--fixed-connections 8] [--no-pin] [--no-floor] [--json FILE]
  *
  * 1. Correctness: for each -c, each tool runs `-n <check-calls> -c N -qps 0` against a fresh
  *    `ricochet upstream --seed 1` at `/echo?status=503:10`. The upstream's outcome is a function of
@@ -12,6 +13,9 @@
  * 2. Speed: for each target, each -c and each round, each tool runs `-qps 0 -c N -t <duration>`
  *    (max qps, closed loop), tools in a rotating order per round. The table keeps each tool's best
  *    round by qps (other load on a shared machine only lowers qps), with the median and range.
+ *    Before each run it waits (up to --quiet-wait-ms) for the machine to be nearly idle.
+ * 3. Latency at a fixed rate both sustain (`-qps 1000 -c 8`, --fixed-qps 0 skips it): at max qps a
+ *    closed loop's latency is mostly its own queue, so this is the fair latency comparison.
  * Pinning (default): every load generator on CPU 0, every target on CPU 1 (`taskset -c`), so each
  * tool has the same single core and never competes with the server (fortio's Go runtime then sets
  * GOMAXPROCS to 1). A bare node:http loop (lib/nodeFloor.ts) is run the same way, as the floor
@@ -45,6 +49,27 @@ function cpuSeconds(pid: number): number {
 function machineBusySeconds(): number {
   const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits (up to `maxWaitMs`) until the machine has been nearly idle for half a second: on a shared
+ * machine another process's burst would otherwise land in one tool's run and not the other's. The
+ * run goes ahead after the limit anyway; its "other CPU" column then shows the interference.
+ */
+async function waitForQuiet(maxWaitMs: number, idleShare = 0.2): Promise<void> {
+  const deadline = Date.now() + maxWaitMs;
+  for (let waited = false; ; waited = true) {
+    const before = machineBusySeconds();
+    await sleep(500);
+    const busy = (machineBusySeconds() - before) / 0.5;
+    if (busy <= idleShare || Date.now() >= deadline) {
+      if (waited) process.stderr.write(`[bench] machine ${busy <= idleShare ? 'quiet' : 'still busy'} (${(100 * busy).toFixed(0)} % of a core), going on\n`);
+      return;
+    }
+    if (!waited) process.stderr.write(`[bench] machine busy (${(100 * busy).toFixed(0)} % of a core): waiting up to ${maxWaitMs / 1000} s\n`);
+  }
 }
 
 interface SpeedRun extends ToolRun {
@@ -106,8 +131,15 @@ async function startTarget(key: string, cpu: string | undefined, workDir: string
   throw new Error(`--targets: unknown target ${key} (upstream, nginx, node)`);
 }
 
-async function speed(tools: LoadTool[], targetKeys: string[], connections: number[], rounds: number, durationMs: number, cpu: { tool?: string; server?: string }, workDir: string): Promise<{ runs: SpeedRun[]; labels: Record<string, string> }> {
+interface FixedRateShape {
+  qps: number;
+  connections: number;
+  tools: LoadTool[];
+}
+
+async function speed(tools: LoadTool[], targetKeys: string[], connections: number[], rounds: number, durationMs: number, quietWaitMs: number, fixed: FixedRateShape | undefined, cpu: { tool?: string; server?: string }, workDir: string): Promise<{ runs: SpeedRun[]; fixedRuns: FixedRateRun[]; labels: Record<string, string> }> {
   const runs: SpeedRun[] = [];
+  const fixedRuns: FixedRateRun[] = [];
   const labels: Record<string, string> = {};
   for (const key of targetKeys) {
     const target = await startTarget(key, cpu.server, workDir);
@@ -119,6 +151,7 @@ async function speed(tools: LoadTool[], targetKeys: string[], connections: numbe
         for (const c of connections) {
           const order = tools.map((_, i) => tools[(i + round) % tools.length]);
           for (const tool of order) {
+            await waitForQuiet(quietWaitMs);
             const [server0, busy0] = [cpuSeconds(target.process.pid), machineBusySeconds()];
             const run = await runTool(tool, { url: target.url, connections: c, durationMs, calls: 0 }, { cpu: cpu.tool, workDir, tag: `${target.key}-${tool.key}-c${c}-r${round}` });
             const serverS = cpuSeconds(target.process.pid) - server0;
@@ -129,15 +162,43 @@ async function speed(tools: LoadTool[], targetKeys: string[], connections: numbe
           }
         }
       }
+      if (fixed) fixedRuns.push(...(await fixedRate(fixed.tools, target, fixed.connections, fixed.qps, rounds, durationMs, quietWaitMs, cpu, workDir)));
     } finally {
       await target.stop();
     }
   }
-  return { runs, labels };
+  return { runs, fixedRuns, labels };
 }
 
 const toolCpu = (r: ToolRun): number => (r.userS + r.sysS) / r.wallS;
 const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
+
+interface FixedRateRun extends ToolRun {
+  tool: string;
+  target: string;
+  round: number;
+  otherCpu: number;
+}
+
+/**
+ * Latency at one fixed rate that every tool sustains (`-qps <rate> -c <c>`): at max qps a closed
+ * loop's latency is mostly its own queue (about c ÷ qps), so this is where the latencies that the
+ * tools report can be compared as measurements.
+ */
+async function fixedRate(tools: LoadTool[], target: Target, c: number, qps: number, rounds: number, durationMs: number, quietWaitMs: number, cpu: { tool?: string }, workDir: string): Promise<FixedRateRun[]> {
+  const runs: FixedRateRun[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const tool of tools.map((_, i) => tools[(i + round) % tools.length])) {
+      await waitForQuiet(quietWaitMs);
+      const busy0 = machineBusySeconds();
+      const run = await runTool(tool, { url: target.url, connections: c, durationMs, calls: 0, qps }, { cpu: cpu.tool, workDir, tag: `${target.key}-${tool.key}-c${c}-qps${qps}-r${round}` });
+      const r: FixedRateRun = { ...run, tool: tool.key, target: target.key, round, otherCpu: Math.max(0, machineBusySeconds() - busy0 - run.userS - run.sysS) / run.wallS };
+      runs.push(r);
+      process.stderr.write(`[bench] ${target.key} ${tool.key} -c ${c} -qps ${qps} round ${round + 1}: ${r.result.qps.toFixed(0)} qps, p50 ${r.result.p50Ms.toFixed(3)} ms, p99 ${r.result.p99Ms.toFixed(3)} ms, CPU tool ${pct(toolCpu(r))} other ${pct(r.otherCpu)}\n`);
+    }
+  }
+  return runs;
+}
 
 /** The round with the highest qps: other load on the machine only ever lowers a tool's qps. */
 function best(runs: SpeedRun[]): SpeedRun {
@@ -178,6 +239,23 @@ function speedTables(runs: SpeedRun[], labels: Record<string, string>, tools: Lo
   return lines;
 }
 
+/** Per target, each tool's median round by p99 at the fixed rate. */
+function fixedRateTable(runs: FixedRateRun[], labels: Record<string, string>, tools: LoadTool[]): string[] {
+  const lines = ['| target | tool | qps achieved | p50 ms | p99 ms | p99 range | tool CPU | other CPU |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  for (const [target, label] of Object.entries(labels)) {
+    const mid: Record<string, FixedRateRun> = {};
+    for (const tool of tools) {
+      const mine = runs.filter((r) => r.target === target && r.tool === tool.key).sort((a, b) => a.result.p99Ms - b.result.p99Ms);
+      if (mine.length === 0) continue;
+      const m = (mid[tool.key] = mine[Math.floor((mine.length - 1) / 2)]);
+      lines.push(`| ${label} | ${tool.label} | ${f(m.result.qps)} | ${ms(m.result.p50Ms)} | ${ms(m.result.p99Ms)} | ${ms(mine[0].result.p99Ms)}–${ms(mine[mine.length - 1].result.p99Ms)} | ${pct(toolCpu(m))} | ${pct(m.otherCpu)} |`);
+    }
+    const [fo, ri] = [mid.fortio, mid.ricochet];
+    if (fo && ri) lines.push(`| ${label} | **ricochet ÷ fortio** | | ${f(ri.result.p50Ms / fo.result.p50Ms, 2)}× | ${f(ri.result.p99Ms / fo.result.p99Ms, 2)}× | | ${f(toolCpu(ri) / toolCpu(fo), 2)}× | |`);
+  }
+  return lines;
+}
+
 function checkTable(runs: CheckRun[], tools: LoadTool[]): { lines: string[]; ok: boolean } {
   let ok = true;
   const lines = ['', '| -c | tool | calls reported | codes reported | upstream served | codes served | match | sockets |', '|---:|---|---:|---|---:|---|---|---:|'];
@@ -207,7 +285,9 @@ async function main(): Promise<void> {
   fs.mkdirSync(workDir, { recursive: true });
 
   const checks = await correctness(tools, connections, checkCalls, cpu, workDir);
-  const { runs, labels } = await speed(tools, targetKeys, connections, rounds, durationMs, cpu, workDir);
+  const fixedQps = Number(arg('--fixed-qps', '1000'));
+  const fixed = fixedQps > 0 ? { qps: fixedQps, connections: Number(arg('--fixed-connections', '8')), tools: tools.filter((t) => t.key !== 'floor') } : undefined;
+  const { runs, fixedRuns, labels } = await speed(tools, targetKeys, connections, rounds, durationMs, Number(arg('--quiet-wait-ms', '20000')), fixed, cpu, workDir);
 
   const check = checkTable(checks, tools);
   const out = [
@@ -219,10 +299,11 @@ async function main(): Promise<void> {
     '',
     `Speed: -qps 0 (max), ${durationMs / 1000} s per run, ${rounds} round(s). Each row is the tool's best round by qps (latency and CPU from that round), then the median and range of all rounds; ratios compare best rounds. CPU as a share of one core over the tool's wall time: tool = its user + sys (Node's start-up included), target = the server process, other = the rest of the machine's busy time (other processes, unattributed softirq).`,
     ...speedTables(runs, labels, tools, connections),
+    ...(fixed ? ['', `Latency at a fixed rate: -qps ${fixed.qps} -c ${fixed.connections}, ${durationMs / 1000} s, ${rounds} round(s); each tool's median round by p99, with the p99 range.`, '', ...fixedRateTable(fixedRuns, labels, fixed.tools)] : []),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
   const json = arg('--json', '');
-  if (json) fs.writeFileSync(json, JSON.stringify({ checks, runs, labels, pin, durationMs, rounds }, null, 2));
+  if (json) fs.writeFileSync(json, JSON.stringify({ checks, runs, fixedRuns, labels, pin, durationMs, rounds }, null, 2));
   if (!check.ok) process.exitCode = 1;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The load generators `bench/load.ts` compares, each run as its own process with the same shape
- * (`-c N -qps 0`, then `-t` or `-n`), each writing a JSON result that is read back into one
+ * (`-c N -qps Q`, then `-t` or `-n`), each writing a JSON result that is read back into one
  * common shape. Every run goes through bash's `time`, so its user and system CPU are the
  * tool's own rusage (children included), not a sample of /proc.
  */
@@ -15,6 +15,8 @@ export interface RunShape {
   durationMs: number;
   /** Exactly this many calls (`-n`), or 0. */
   calls: number;
+  /** `-qps`: 0 = as fast as possible (the default). The floor loop only does 0. */
+  qps?: number;
 }
 
 /** What every tool reports, in the same units. */
@@ -61,7 +63,7 @@ export function fortioTool(bin: string, version: string): LoadTool {
     // -r 0.00001: 10 µs histogram resolution (default 1 ms), so sub-millisecond percentiles are
     // not all interpolated inside fortio's first bucket. -allow-initial-errors: a 503 during
     // fortio's warm-up call must not abort the correctness run.
-    argv: (s, json) => [bin, 'load', '-qps', '0', '-c', String(s.connections), ...lengthFlags(s), '-r', '0.00001',
+    argv: (s, json) => [bin, 'load', '-qps', String(s.qps ?? 0), '-c', String(s.connections), ...lengthFlags(s), '-r', '0.00001',
       '-allow-initial-errors', '-loglevel', 'Warning', '-json', json, s.url],
     parse: (json) => {
       const d = json as FortioJson;
@@ -91,7 +93,7 @@ export function ricochetTool(): LoadTool {
   return {
     key: 'ricochet',
     label: 'ricochet load',
-    argv: (s, json) => [process.execPath, path.join(REPO, 'bin', 'ricochet.js'), 'load', '-qps', '0', '-c', String(s.connections),
+    argv: (s, json) => [process.execPath, path.join(REPO, 'bin', 'ricochet.js'), 'load', '-qps', String(s.qps ?? 0), '-c', String(s.connections),
       ...lengthFlags(s), '-json', json, s.url],
     parse: (json) => {
       const r = json as RicochetJson;
@@ -122,8 +124,11 @@ export function floorTool(): LoadTool {
   return {
     key: 'floor',
     label: 'bare node:http loop',
-    argv: (s, json) => [process.execPath, path.join(__dirname, 'nodeFloor.js'), '--url', s.url, '--connections', String(s.connections),
-      '--duration-ms', String(s.durationMs), '--calls', String(s.calls), '--json', json],
+    argv: (s, json) => {
+      if ((s.qps ?? 0) > 0) throw new Error('the node:http floor loop has no -qps: it only runs flat out');
+      return [process.execPath, path.join(__dirname, 'nodeFloor.js'), '--url', s.url, '--connections', String(s.connections),
+        '--duration-ms', String(s.durationMs), '--calls', String(s.calls), '--json', json];
+    },
     parse: (json) => json as ToolResult,
   };
 }
