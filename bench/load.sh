@@ -3,7 +3,7 @@
 #   bash bench/load.sh [load options…]   e.g. bash bench/load.sh --rounds 1 --connections 1,32
 # Installs fortio (Go module proxy) into .cache/fortio and Debian's nginx (apt-get download, no
 # apt-get install) into .cache/nginx on first use, builds, then runs dist/bench/load.js.
-# About 5 minutes with the defaults. Not a test: `npm test` never runs it.
+# About 8–9 minutes with the defaults. Not a test: `npm test` never runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -177,6 +177,7 @@ interface FixedRateRun extends ToolRun {
   tool: string;
   target: string;
   round: number;
+  serverCpu: number;
   otherCpu: number;
 }
 
@@ -190,11 +191,13 @@ async function fixedRate(tools: LoadTool[], target: Target, c: number, qps: numb
   for (let round = 0; round < rounds; round++) {
     for (const tool of tools.map((_, i) => tools[(i + round) % tools.length])) {
       await waitForQuiet(quietWaitMs);
-      const busy0 = machineBusySeconds();
+      const [server0, busy0] = [cpuSeconds(target.process.pid), machineBusySeconds()];
       const run = await runTool(tool, { url: target.url, connections: c, durationMs, calls: 0, qps }, { cpu: cpu.tool, workDir, tag: `${target.key}-${tool.key}-c${c}-qps${qps}-r${round}` });
-      const r: FixedRateRun = { ...run, tool: tool.key, target: target.key, round, otherCpu: Math.max(0, machineBusySeconds() - busy0 - run.userS - run.sysS) / run.wallS };
+      const serverS = cpuSeconds(target.process.pid) - server0;
+      const otherS = machineBusySeconds() - busy0 - serverS - run.userS - run.sysS;
+      const r: FixedRateRun = { ...run, tool: tool.key, target: target.key, round, serverCpu: serverS / run.wallS, otherCpu: Math.max(0, otherS) / run.wallS };
       runs.push(r);
-      process.stderr.write(`[bench] ${target.key} ${tool.key} -c ${c} -qps ${qps} round ${round + 1}: ${r.result.qps.toFixed(0)} qps, p50 ${r.result.p50Ms.toFixed(3)} ms, p99 ${r.result.p99Ms.toFixed(3)} ms, CPU tool ${pct(toolCpu(r))} other ${pct(r.otherCpu)}\n`);
+      process.stderr.write(`[bench] ${target.key} ${tool.key} -c ${c} -qps ${qps} round ${round + 1}: ${r.result.qps.toFixed(0)} qps, p50 ${r.result.p50Ms.toFixed(3)} ms, p99 ${r.result.p99Ms.toFixed(3)} ms, CPU tool ${pct(toolCpu(r))} target ${pct(r.serverCpu)} other ${pct(r.otherCpu)}\n`);
     }
   }
   return runs;
@@ -241,17 +244,17 @@ function speedTables(runs: SpeedRun[], labels: Record<string, string>, tools: Lo
 
 /** Per target, each tool's median round by p99 at the fixed rate. */
 function fixedRateTable(runs: FixedRateRun[], labels: Record<string, string>, tools: LoadTool[]): string[] {
-  const lines = ['| target | tool | qps achieved | p50 ms | p99 ms | p99 range | tool CPU | other CPU |', '|---|---|---:|---:|---:|---:|---:|---:|'];
+  const lines = ['| target | tool | qps achieved | p50 ms | p99 ms | p99 range | tool CPU | target CPU | other CPU |', '|---|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const [target, label] of Object.entries(labels)) {
     const mid: Record<string, FixedRateRun> = {};
     for (const tool of tools) {
       const mine = runs.filter((r) => r.target === target && r.tool === tool.key).sort((a, b) => a.result.p99Ms - b.result.p99Ms);
       if (mine.length === 0) continue;
       const m = (mid[tool.key] = mine[Math.floor((mine.length - 1) / 2)]);
-      lines.push(`| ${label} | ${tool.label} | ${f(m.result.qps)} | ${ms(m.result.p50Ms)} | ${ms(m.result.p99Ms)} | ${ms(mine[0].result.p99Ms)}–${ms(mine[mine.length - 1].result.p99Ms)} | ${pct(toolCpu(m))} | ${pct(m.otherCpu)} |`);
+      lines.push(`| ${label} | ${tool.label} | ${f(m.result.qps)} | ${ms(m.result.p50Ms)} | ${ms(m.result.p99Ms)} | ${ms(mine[0].result.p99Ms)}–${ms(mine[mine.length - 1].result.p99Ms)} | ${pct(toolCpu(m))} | ${pct(m.serverCpu)} | ${pct(m.otherCpu)} |`);
     }
     const [fo, ri] = [mid.fortio, mid.ricochet];
-    if (fo && ri) lines.push(`| ${label} | **ricochet ÷ fortio** | | ${f(ri.result.p50Ms / fo.result.p50Ms, 2)}× | ${f(ri.result.p99Ms / fo.result.p99Ms, 2)}× | | ${f(toolCpu(ri) / toolCpu(fo), 2)}× | |`);
+    if (fo && ri) lines.push(`| ${label} | **ricochet ÷ fortio** | | ${f(ri.result.p50Ms / fo.result.p50Ms, 2)}× | ${f(ri.result.p99Ms / fo.result.p99Ms, 2)}× | | ${f(toolCpu(ri) / toolCpu(fo), 2)}× | | |`);
   }
   return lines;
 }
