@@ -29,10 +29,19 @@ export interface CallOutcome {
 }
 
 /**
+ * A connection's call in flight, for the run to cut short. One per connection, set while a call is
+ * out: the run keeps ONE abort listener for all of them, rather than one per call (a listener per
+ * call costs time on the hot path, and past 10 connections Node warns about the listener count).
+ */
+export interface InFlight {
+  abort?: () => void;
+}
+
+/**
  * Sends one request on `agent` (one keep-alive socket per connection). `seenSockets` holds the
  * sockets already counted, so reused keep-alive sockets are not counted twice.
  */
-export function callOnce(agent: http.Agent, spec: CallSpec, seenSockets: WeakSet<object>, signal?: AbortSignal): Promise<CallOutcome> {
+export function callOnce(agent: http.Agent, spec: CallSpec, seenSockets: WeakSet<object>, inFlight: InFlight): Promise<CallOutcome> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const elapsed = (): number => Number(process.hrtime.bigint() - started) / 1e6;
@@ -42,7 +51,7 @@ export function callOnce(agent: http.Agent, spec: CallSpec, seenSockets: WeakSet
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      inFlight.abort = undefined;
       resolve({ ...o, ms: elapsed(), newSocket });
     };
     const req = http.request({ agent, host: spec.host, port: spec.port, method: spec.method, path: spec.path, headers: spec.headers });
@@ -50,11 +59,10 @@ export function callOnce(agent: http.Agent, spec: CallSpec, seenSockets: WeakSet
       finish({ code: -1, error: `timeout after ${spec.timeoutMs}ms` });
       req.destroy();
     }, spec.timeoutMs);
-    const onAbort = (): void => {
+    inFlight.abort = (): void => {
       finish({ code: -1, aborted: true });
       req.destroy();
     };
-    signal?.addEventListener('abort', onAbort, { once: true });
     req.on('socket', (socket) => {
       if (!seenSockets.has(socket)) {
         seenSockets.add(socket);

@@ -6,7 +6,7 @@
 import * as http from 'node:http';
 import { Codes, RicochetError } from '../lib/errors';
 import { VERSION } from '../version';
-import { callOnce, type CallOutcome, type CallSpec } from './call';
+import { callOnce, type CallOutcome, type CallSpec, type InFlight } from './call';
 import { planRun, type ConnectionPlan } from './plan';
 import { DurationRecorder, summarize } from './summary';
 import type { LoadOptions, LoadProgress, LoadResult } from './types';
@@ -36,11 +36,19 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const t0 = performance.now();
   const elapsed = (): number => performance.now() - t0;
 
+  // One listener for the whole run: it stops every connection's call in flight and its pacing wait.
   let interrupted = false;
+  const inFlight: InFlight[] = plan.connections.map(() => ({}));
+  let wakeSleepers: () => void = () => undefined;
+  const interruption = new Promise<void>((resolve) => {
+    wakeSleepers = resolve;
+  });
   const onAbort = (): void => {
     interrupted = true;
+    for (const call of inFlight) call.abort?.();
+    wakeSleepers();
   };
-  if (opts.signal?.aborted) interrupted = true;
+  if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   const total = opts.calls > 0 ? opts.calls : undefined;
@@ -57,8 +65,12 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           tally,
           elapsed,
           deadlineMs: plan.deadlineMs,
+          // Paced connections start staggered across one interval, as if sharing one clock:
+          // all due at the same instant, they would queue behind each other at every tick.
+          offsetMs: (i * c.intervalMs) / plan.connections.length,
           stopped: () => interrupted,
-          signal: opts.signal,
+          inFlight: inFlight[i],
+          interruption,
         }),
       ),
     );
@@ -94,8 +106,12 @@ interface ConnectionContext {
   tally: Tally;
   elapsed: () => number;
   deadlineMs: number;
+  /** When this connection's first paced call is due. */
+  offsetMs: number;
   stopped: () => boolean;
-  signal?: AbortSignal;
+  inFlight: InFlight;
+  /** Resolves when the run is interrupted. */
+  interruption: Promise<void>;
 }
 
 /**
@@ -107,18 +123,18 @@ async function runConnection(plan: ConnectionPlan, ctx: ConnectionContext): Prom
   const seen = new WeakSet<object>();
   const waitUntil = async (atMs: number): Promise<void> => {
     const wait = atMs - ctx.elapsed();
-    if (wait > 0 && !ctx.stopped()) await sleep(wait, ctx.signal);
+    if (wait > 0 && !ctx.stopped()) await sleep(wait, ctx.interruption);
   };
   for (let i = 0; i < plan.calls; i++) {
     if (ctx.stopped()) return;
     if (plan.intervalMs > 0) {
-      const due = i * plan.intervalMs;
+      const due = ctx.offsetMs + i * plan.intervalMs;
       if (due >= ctx.deadlineMs) return waitUntil(ctx.deadlineMs);
       await waitUntil(due);
       if (ctx.stopped()) return;
     }
     if (ctx.elapsed() >= ctx.deadlineMs) return;
-    const outcome = await callOnce(ctx.agent, ctx.spec, seen, ctx.signal);
+    const outcome = await callOnce(ctx.agent, ctx.spec, seen, ctx.inFlight);
     if (outcome.aborted) return;
     ctx.tally.record(outcome);
   }
@@ -141,16 +157,9 @@ function callSpec(opts: LoadOptions): CallSpec {
   return { host, port, method: opts.method ?? 'GET', path: `${url.pathname}${url.search}`, headers, timeoutMs: opts.timeoutMs };
 }
 
-/** Waits `ms`, or less when the signal aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Waits `ms`, or less when the run is interrupted. */
+async function sleep(ms: number, interruption: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), interruption]);
+  clearTimeout(timer);
 }

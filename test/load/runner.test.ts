@@ -125,6 +125,33 @@ describe('load: runLoad', function () {
     assert.ok(r.codes.every((c) => c.code === 200), 'calls cut by the abort are not counted as failures');
   });
 
+  it('32 connections with a signal: one abort listener per run (no MaxListenersExceededWarning in the user\'s report), calls in flight cut', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const r = await runLoad(options(`${upstream.url}/echo?delay=1s:20`, { connections: 32, calls: 0, durationMs: 0, qps: 0, signal: controller.signal }));
+      assert.equal(r.interrupted, true);
+      assert.ok(r.calls > 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(warnings.map((w) => w.name), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('paced connections are staggered across the interval, not all due at once (-qps 40 -c 4)', async () => {
+    const r = await runLoad(options(`${upstream.url}/echo`, { connections: 4, calls: 8, qps: 40 }));
+    assert.equal(r.calls, 8);
+    // Arrival times at the upstream: with 4 connections sharing 40 qps, a call every 25 ms, not 4 every 100 ms.
+    const at = upstream.log.map((q) => q.at).sort((a, b) => a - b);
+    const gaps = at.slice(1).map((t, i) => t - at[i]);
+    const bunched = gaps.filter((g) => g < 5).length;
+    assert.ok(bunched <= 2, `arrival gaps ${gaps.join(', ')} ms: ${bunched} calls arrived together`);
+  });
+
   it('onProgress reports calls so far and the codes', async () => {
     const seen: Array<{ done: number; total: number | undefined; ok: number }> = [];
     await runLoad(options(`${upstream.url}/echo`, {
