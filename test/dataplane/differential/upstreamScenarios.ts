@@ -152,6 +152,13 @@ const both = (...checks: Array<(obs: Observation) => string[]>) => (obs: Observa
 const EJECTION_SETTLE_MS = 40;
 
 /**
+ * Sequential requests for scenarios whose expectations depend on an ejection: Envoy ejects on its
+ * main thread and then pushes the host set to the workers; spacing the requests lets that land
+ * before the next one, as it would between real clients' requests.
+ */
+const SPACED_FOR_EJECTIONS = { sequential: true, gapMs: EJECTION_SETTLE_MS } as const;
+
+/**
  * Ten sequential requests over round robin [a, bad]: `bad` takes every other one until its
  * second consecutive failure ejects it (whichever host round robin starts with, that is two
  * failures), then everything goes to `a`.
@@ -164,10 +171,7 @@ function ejectsBad(id: string, title: string, cluster: string, moved: Record<str
     group: 'outlier',
     cluster,
     requests: times(10, '200'),
-    sequential: true,
-    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
-    // requests lets that land before the next one, as it would between real clients' requests.
-    gapMs: EJECTION_SETTLE_MS,
+    ...SPACED_FOR_EJECTIONS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
@@ -263,10 +267,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     group: 'outlier',
     cluster: 'od_connect',
     requests: times(10, '200'),
-    sequential: true,
-    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
-    // requests lets that land before the next one, as it would between real clients' requests.
-    gapMs: EJECTION_SETTLE_MS,
+    ...SPACED_FOR_EJECTIONS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
@@ -288,10 +289,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     group: 'outlier',
     cluster: 'od_split',
     requests: times(10, '200'),
-    sequential: true,
-    // Envoy ejects on its main thread and then pushes the host set to the workers; spacing the
-    // requests lets that land before the next one, as it would between real clients' requests.
-    gapMs: EJECTION_SETTLE_MS,
+    ...SPACED_FOR_EJECTIONS,
     readAdmin: ['/clusters'],
     expect: {
       status: [200, 200, 200, 200, 200, 200, 200, 200, 503, 503],
@@ -339,8 +337,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     group: 'outlier',
     cluster: 'panic_default',
     requests: times(4, '200'),
-    sequential: true,
-    gapMs: EJECTION_SETTLE_MS,
+    ...SPACED_FOR_EJECTIONS,
     readAdmin: ['/clusters'],
     expect: {
       status: 503,
@@ -368,8 +365,7 @@ export const UPSTREAM_SCENARIOS: Scenario[] = [
     group: 'outlier',
     cluster: 'panic_zero',
     requests: times(4, '200'),
-    sequential: true,
-    gapMs: EJECTION_SETTLE_MS,
+    ...SPACED_FOR_EJECTIONS,
     expect: {
       status: 503,
       attempts: 2,
